@@ -1,0 +1,226 @@
+//! Who is making a request: found from the session cookie or a bearer token.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
+use axum::http::{header, request::Parts};
+use axum_extra::extract::CookieJar;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::role::Role;
+use super::secret::hash_secret;
+use crate::audit::Actor;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Name of the console's session cookie.
+pub const SESSION_COOKIE: &str = "sweep_session";
+
+/// How the request proved who it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A console session (cookie).
+    Session(Uuid),
+    /// A bearer API token.
+    Token(Uuid),
+}
+
+/// The person behind a request.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// Their account.
+    pub user_id: Uuid,
+    /// Their login name.
+    pub login: String,
+    /// Their name as shown to others.
+    pub display_name: String,
+    /// Their role.
+    pub role: Role,
+    /// Their interface language.
+    pub language: String,
+    /// How they proved it.
+    pub credential: Credential,
+}
+
+/// An account as the API shows it to its owner.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// Account id.
+    pub id: Uuid,
+    /// Login name.
+    pub login: String,
+    /// Name as shown to others.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Interface language (`ru` or `en`).
+    pub language: String,
+}
+
+impl Principal {
+    /// The audit actor for what this principal does.
+    pub fn actor(&self) -> Actor {
+        match self.credential {
+            Credential::Session(_) => Actor::User { id: self.user_id, label: self.login.clone() },
+            Credential::Token(token) => Actor::Token { id: token, label: self.login.clone() },
+        }
+    }
+
+    /// The account as shown to its owner.
+    pub fn me(&self) -> Me {
+        Me {
+            id: self.user_id,
+            login: self.login.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            language: self.language.clone(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CredentialRow {
+    credential_id: Uuid,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    user_id: Uuid,
+    login: String,
+    display_name: String,
+    role: Role,
+    language: String,
+    disabled_at: Option<DateTime<Utc>>,
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        <Principal as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await?.ok_or_else(|| {
+            ApiError::unauthenticated("unauthenticated", "log in first, or send an API token as Authorization: Bearer …")
+        })
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, ApiError> {
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(Some(principal.clone()));
+        }
+        let principal = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    ApiError::unauthenticated("invalid_authorization", "the Authorization header must be \"Bearer <token>\"")
+                })?;
+            Some(from_token(state, token).await?)
+        } else {
+            let jar = CookieJar::from_headers(&parts.headers);
+            match jar.get(SESSION_COOKIE) {
+                Some(cookie) => Some(from_session(state, cookie.value()).await?),
+                None => None,
+            }
+        };
+        if let Some(principal) = &principal {
+            parts.extensions.insert(principal.clone());
+        }
+        Ok(principal)
+    }
+}
+
+async fn from_session(state: &AppState, secret: &str) -> Result<Principal, ApiError> {
+    let row: Option<CredentialRow> = sqlx::query_as(
+        "SELECT s.id AS credential_id, s.expires_at, s.revoked_at, s.last_seen_at AS last_used_at,
+                u.id AS user_id, u.login, u.display_name, u.role, u.language, u.disabled_at
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+    )
+    .bind(hash_secret(secret))
+    .fetch_optional(&state.db)
+    .await?;
+    let row = row.ok_or_else(|| ApiError::unauthenticated("session_unknown", "this session is not known; log in again"))?;
+    if row.revoked_at.is_some() {
+        return Err(ApiError::unauthenticated("session_revoked", "this session was ended; log in again"));
+    }
+    check_live(&row, "session_expired", "your session has expired; log in again")?;
+    if is_stale(row.last_used_at) {
+        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE id = $1").bind(row.credential_id).execute(&state.db).await?;
+    }
+    Ok(principal(row, Credential::Session))
+}
+
+async fn from_token(state: &AppState, secret: &str) -> Result<Principal, ApiError> {
+    let row: Option<CredentialRow> = sqlx::query_as(
+        "SELECT t.id AS credential_id, t.expires_at, t.revoked_at, t.last_used_at,
+                u.id AS user_id, u.login, u.display_name, u.role, u.language, u.disabled_at
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+    )
+    .bind(hash_secret(secret))
+    .fetch_optional(&state.db)
+    .await?;
+    let row = row.ok_or_else(|| ApiError::unauthenticated("token_unknown", "this API token is not known"))?;
+    if row.revoked_at.is_some() {
+        return Err(ApiError::unauthenticated("token_revoked", "this API token was revoked"));
+    }
+    check_live(&row, "token_expired", "this API token has expired")?;
+    if is_stale(row.last_used_at) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1").bind(row.credential_id).execute(&state.db).await?;
+    }
+    Ok(principal(row, Credential::Token))
+}
+
+fn check_live(row: &CredentialRow, expired_code: &'static str, expired_message: &str) -> Result<(), ApiError> {
+    if row.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(ApiError::unauthenticated(expired_code, expired_message));
+    }
+    if row.disabled_at.is_some() {
+        return Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "account_disabled", "this account is disabled"));
+    }
+    Ok(())
+}
+
+/// Last-use times are written at most once a minute, not on every request.
+fn is_stale(last: Option<DateTime<Utc>>) -> bool {
+    last.is_none_or(|at| Utc::now() - at > chrono::Duration::seconds(60))
+}
+
+fn principal(row: CredentialRow, credential: fn(Uuid) -> Credential) -> Principal {
+    Principal {
+        user_id: row.user_id,
+        login: row.login,
+        display_name: row.display_name,
+        role: row.role,
+        language: row.language,
+        credential: credential(row.credential_id),
+    }
+}
+
+/// The client's address: the peer, or the first X-Forwarded-For entry behind a trusted proxy.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.config.trust_proxy {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if forwarded.is_some() {
+                return Ok(Self(forwarded));
+            }
+        }
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}

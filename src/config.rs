@@ -1,0 +1,162 @@
+//! One `Config` for the whole server, from command-line flags and `SWEEP_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
+}
+
+/// Everything a `sweep` process can be configured with. Each flag also reads an environment
+/// variable; the flag wins.
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "SWEEP_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// Folder for the embedded PostgreSQL cluster and uploaded files.
+    #[arg(long, env = "SWEEP_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// PostgreSQL + PostGIS database to use instead of the embedded cluster,
+    /// e.g. postgres://sweep:secret@db.example.org/sweep.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder with the PostgreSQL server binaries used for the embedded cluster.
+    #[arg(long, env = "SWEEP_PG_BIN", default_value = "/usr/lib/postgresql/15/bin", global = true)]
+    pub pg_bin: PathBuf,
+
+    /// Address people use to reach this server (for links in e-mails and QR codes);
+    /// defaults to http://LISTEN.
+    #[arg(long, env = "SWEEP_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Log filter: error, warn, info, debug, trace, or a tracing directive such as `sweep=debug`.
+    #[arg(long, env = "SWEEP_LOG", default_value = "info,sqlx=warn", global = true)]
+    pub log_level: String,
+
+    /// Log line format.
+    #[arg(long, env = "SWEEP_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    /// SMTP relay for outgoing e-mail: smtp://host:port (plain or STARTTLS when offered),
+    /// smtps://host:port (TLS), with optional user:password@ before the host.
+    #[arg(long, env = "SWEEP_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of outgoing e-mail.
+    #[arg(long, env = "SWEEP_SMTP_FROM", default_value = "Sweep <sweep@localhost>", global = true)]
+    pub smtp_from: String,
+
+    /// Folder with the console and phone app (static files, with node_modules from `npm ci`).
+    #[arg(long, env = "SWEEP_WEB_DIR", global = true)]
+    pub web_dir: Option<PathBuf>,
+
+    /// Raster tile URL template for the map, e.g. https://tiles.example.org/{z}/{x}/{y}.png.
+    /// Without it the map shows its layers on a plain background.
+    #[arg(long, env = "SWEEP_TILE_URL", global = true)]
+    pub tile_url: Option<String>,
+
+    /// Attribution shown for the tiles.
+    #[arg(long, env = "SWEEP_TILE_ATTRIBUTION", global = true)]
+    pub tile_attribution: Option<String>,
+
+    /// Team name shown on the login page.
+    #[arg(long, env = "SWEEP_TEAM_NAME", default_value = "Sweep", global = true)]
+    pub team_name: String,
+
+    /// Where the map opens when there is nothing to show: "lat,lon".
+    #[arg(long, env = "SWEEP_MAP_CENTER", default_value = "55.7558,37.6173", value_parser = parse_lat_lon, global = true)]
+    pub map_center: (f64, f64),
+
+    /// How long a console session lasts, in hours (a duty shift is 24 hours).
+    #[arg(long, env = "SWEEP_SESSION_HOURS", default_value_t = 26, global = true)]
+    pub session_hours: u32,
+
+    /// Largest request body accepted by the JSON API, in bytes.
+    #[arg(long, env = "SWEEP_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
+    #[arg(long, env = "SWEEP_TRUST_PROXY", global = true)]
+    pub trust_proxy: bool,
+}
+
+impl Config {
+    /// The configuration with every default, as `sweep serve` with no flags would have it.
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        <Only as clap::Parser>::parse_from(["sweep"]).config
+    }
+
+    /// The address people use to reach the server, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether cookies must be marked Secure (the public address is HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    /// The web folder: the flag, else `web/` next to the sources this binary was built from,
+    /// else `./web`.
+    pub fn web_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.web_dir {
+            return dir.clone();
+        }
+        let built_from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
+        if built_from.join("index.html").exists() {
+            built_from
+        } else {
+            PathBuf::from("web")
+        }
+    }
+}
+
+fn parse_lat_lon(text: &str) -> Result<(f64, f64), String> {
+    let (lat, lon) = text
+        .split_once(',')
+        .ok_or_else(|| "expected \"lat,lon\", e.g. 55.75,37.62".to_string())?;
+    let lat: f64 = lat.trim().parse().map_err(|_| format!("latitude {lat:?} is not a number"))?;
+    let lon: f64 = lon.trim().parse().map_err(|_| format!("longitude {lon:?} is not a number"))?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err("latitude must be within ±90 and longitude within ±180".into());
+    }
+    Ok((lat, lon))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_center_rejects_out_of_range_coordinates() {
+        assert_eq!(parse_lat_lon("55.5, 37.25"), Ok((55.5, 37.25)));
+        assert!(parse_lat_lon("95,10").is_err());
+        assert!(parse_lat_lon("55.5").is_err());
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_listen_address() {
+        let config = Config::defaults();
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        assert!(!config.secure_cookies());
+    }
+}

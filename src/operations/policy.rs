@@ -1,0 +1,14 @@
+//! Who may see the operational map.
+
+use crate::auth::{role_in, Policy, Principal, Role};
+
+/// The whole operational map (every open case's areas, last-seen points, headquarters): the
+/// team's staff.
+pub struct ReadOperationalMap;
+
+impl Policy for ReadOperationalMap {
+    const ACTION: &'static str = "see the operational map";
+    fn allows(principal: &Principal) -> bool {
+        role_in(principal, &[Role::Admin, Role::Dispatcher, Role::Coordinator])
+    }
+}

@@ -1,0 +1,37 @@
+//! The state every handler shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+/// Shared application state: cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+/// What the application holds.
+pub struct App {
+    /// The database pool.
+    pub db: PgPool,
+    /// The configuration it was started with.
+    pub config: Config,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// State for a server on `db` with `config`.
+    pub fn new(db: PgPool, config: Config) -> Self {
+        Self(Arc::new(App { db, config, metrics: Metrics::new() }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
