@@ -120,7 +120,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::User { command } => with_database(&config, |db| Box::pin(user(db, command))).await,
-        Command::Audit { command: AuditCommand::Verify } => with_database(&config, |db| Box::pin(audit_verify(db))).await,
+        Command::Audit { command: AuditCommand::Verify } => {
+            with_database(&config, |db| Box::pin(audit_verify(db))).await
+        }
     }
 }
 
@@ -178,12 +180,18 @@ async fn user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<i32> {
     match command {
         UserCommand::Add { login, role, name, language } => {
             let password = read_password(&format!("Password for {login}: "))?;
-            let new = NewAccount { display_name: name.unwrap_or_else(|| login.clone()), login, role, password: Some(password), language };
+            let new = NewAccount {
+                display_name: name.unwrap_or_else(|| login.clone()),
+                login,
+                role,
+                password: Some(password),
+                language,
+            };
             let account = accounts::create(db, new, &actor, None).await.map_err(explain)?;
             println!("created {} ({}) with id {}", account.login, account.role, account.id);
         }
         UserCommand::List => {
-            println!("{:<24} {:<15} {:<9} {}", "LOGIN", "ROLE", "STATE", "NAME");
+            println!("{:<24} {:<15} {:<9} NAME", "LOGIN", "ROLE", "STATE");
             for account in accounts::list(db).await? {
                 let state = if account.disabled_at.is_some() { "disabled" } else { "active" };
                 println!("{:<24} {:<15} {:<9} {}", account.login, account.role.as_str(), state, account.display_name);

@@ -131,9 +131,7 @@ impl Config {
 }
 
 fn parse_lat_lon(text: &str) -> Result<(f64, f64), String> {
-    let (lat, lon) = text
-        .split_once(',')
-        .ok_or_else(|| "expected \"lat,lon\", e.g. 55.75,37.62".to_string())?;
+    let (lat, lon) = text.split_once(',').ok_or_else(|| "expected \"lat,lon\", e.g. 55.75,37.62".to_string())?;
     let lat: f64 = lat.trim().parse().map_err(|_| format!("latitude {lat:?} is not a number"))?;
     let lon: f64 = lon.trim().parse().map_err(|_| format!("longitude {lon:?} is not a number"))?;
     if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {

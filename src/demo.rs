@@ -48,11 +48,20 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     }
     for (login, name) in DEMO_VOLUNTEERS {
         if accounts::find_by_login(db, login).await?.is_none() {
-            let new = NewAccount { login: login.into(), display_name: name.into(), role: Role::Volunteer, password: None, language: "ru".into() };
+            let new = NewAccount {
+                login: login.into(),
+                display_name: name.into(),
+                role: Role::Volunteer,
+                password: None,
+                language: "ru".into(),
+            };
             accounts::create(db, new, &actor, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
     }
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE number = $1)").bind(DEMO_CASE_NUMBER).fetch_one(db).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE number = $1)")
+        .bind(DEMO_CASE_NUMBER)
+        .fetch_one(db)
+        .await?;
     if exists {
         return Ok(());
     }

@@ -83,7 +83,8 @@ impl ApiError {
     }
     /// 500, with the cause kept for the log.
     pub fn internal(source: anyhow::Error) -> Self {
-        let mut error = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error, logged on the server");
+        let mut error =
+            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error, logged on the server");
         error.source = Some(source);
         error
     }
@@ -114,7 +115,11 @@ impl IntoResponse for ApiError {
                 None => tracing::warn!(status = %self.status, message = %self.message, "request failed"),
             }
         }
-        let body = ErrorBody { error: self.code.into_owned(), message: self.message, details: self.details.unwrap_or(Value::Null) };
+        let body = ErrorBody {
+            error: self.code.into_owned(),
+            message: self.message,
+            details: self.details.unwrap_or(Value::Null),
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -158,8 +163,12 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "the body must be JSON, sent with Content-Type: application/json",
             ),
-            JsonRejection::JsonSyntaxError(e) => Self::bad_request("malformed_json", format!("the body is not valid JSON: {}", e.body_text())),
-            JsonRejection::JsonDataError(e) => Self::invalid("invalid_body", format!("the JSON does not have the expected shape: {}", e.body_text())),
+            JsonRejection::JsonSyntaxError(e) => {
+                Self::bad_request("malformed_json", format!("the body is not valid JSON: {}", e.body_text()))
+            }
+            JsonRejection::JsonDataError(e) => {
+                Self::invalid("invalid_body", format!("the JSON does not have the expected shape: {}", e.body_text()))
+            }
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",

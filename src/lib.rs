@@ -58,7 +58,10 @@ impl Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
         );
-        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         openapi.security = Some(vec![
             utoipa::openapi::security::SecurityRequirement::new("session", Vec::<String>::new()),
             utoipa::openapi::security::SecurityRequirement::new("token", Vec::<String>::new()),
@@ -101,11 +104,15 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a request handler panicked");
-            error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error, logged on the server").into_response()
+            error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error, logged on the server")
+                .into_response()
         }))
         .with_state(state)
 }

@@ -42,8 +42,9 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("sweep");
         let requests = Family::<RequestLabels, Counter>::default();
-        let durations =
-            Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 14)));
+        let durations = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.001, 2.0, 14))
+        });
         let pool_size = Gauge::default();
         let pool_idle = Gauge::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());

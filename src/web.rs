@@ -71,7 +71,11 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
             *request.uri_mut() = rest.parse().unwrap_or_default();
             (web_dir.join("node_modules/leaflet/dist"), request)
         }
-        None if path.starts_with("/node_modules/") => {
+        // Only the app itself is public, not its packaging and tests.
+        None if ["/node_modules/", "/tests/", "/package.json", "/package-lock.json"]
+            .iter()
+            .any(|p| path.starts_with(p)) =>
+        {
             return ApiError::not_found("file").into_response();
         }
         None => (web_dir, request),
@@ -112,11 +116,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         s if s.is_server_error() => ("internal", "internal error, logged on the server"),
         _ => ("bad_request", "the request was not accepted"),
     };
-    let mut error = ApiError::new(status, code, message);
-    if let Some(allow) = response.headers().get(header::ALLOW) {
-        error = error.with_details(serde_json::json!({ "allow": allow.to_str().unwrap_or_default() }));
-    }
-    error.into_response()
+    ApiError::new(status, code, message).into_response()
 }
 
 /// The Content-Security-Policy for the pages: nothing from other sites but the configured tiles.
@@ -141,8 +141,12 @@ mod tests {
 
     #[test]
     fn tile_servers_are_allowed_in_the_policy_by_origin() {
-        assert_eq!(tile_origin("https://{s}.tile.example.org/{z}/{x}/{y}.png").as_deref(), Some("https://*.tile.example.org"));
-        assert!(content_security_policy(Some("http://tiles.local:8081/{z}/{x}/{y}.png")).contains("img-src 'self' data: blob: http://tiles.local:8081;"));
+        assert_eq!(
+            tile_origin("https://{s}.tile.example.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tile.example.org")
+        );
+        assert!(content_security_policy(Some("http://tiles.local:8081/{z}/{x}/{y}.png"))
+            .contains("img-src 'self' data: blob: http://tiles.local:8081;"));
         assert!(content_security_policy(None).contains("img-src 'self' data: blob:;"));
     }
 }

@@ -73,7 +73,10 @@ pub async fn verify(db: &PgPool) -> sqlx::Result<ChainReport> {
 
 fn check(link: &Link, previous: Option<&(i64, Vec<u8>)>) -> Option<BrokenRow> {
     if !link.content_matches {
-        return Some(BrokenRow { id: link.id, problem: "its content does not match its hash: the row was altered".into() });
+        return Some(BrokenRow {
+            id: link.id,
+            problem: "its content does not match its hash: the row was altered".into(),
+        });
     }
     match previous {
         None if link.prev_hash.iter().any(|b| *b != 0) => Some(BrokenRow {

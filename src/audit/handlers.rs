@@ -92,6 +92,9 @@ pub async fn list(
 /// Checks the whole hash chain and names the first broken row.
 #[utoipa::path(get, path = "/api/audit/verify", tag = "audit",
     responses((status = 200, body = super::ChainReport), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, _auth: Authorized<ReadAudit>) -> ApiResult<Json<super::ChainReport>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadAudit>,
+) -> ApiResult<Json<super::ChainReport>> {
     Ok(Json(super::verify(&state.db).await?))
 }

@@ -10,8 +10,8 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 use sqlx::PgExecutor;
-use uuid::Uuid;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use crate::state::AppState;
 
@@ -106,7 +106,12 @@ impl AuditEvent {
     }
 
     /// Appends the event. Write it last in a transaction: writers take turns on the chain.
-    pub async fn write<'e>(self, executor: impl PgExecutor<'e>, actor: &Actor, address: Option<IpAddr>) -> sqlx::Result<()> {
+    pub async fn write<'e>(
+        self,
+        executor: impl PgExecutor<'e>,
+        actor: &Actor,
+        address: Option<IpAddr>,
+    ) -> sqlx::Result<()> {
         let (kind, actor_id, actor_label) = actor.columns();
         sqlx::query(
             // id, time and hashes are filled by the chaining trigger.

@@ -17,10 +17,16 @@ pub const MAX_LENGTH: usize = 256;
 pub fn check_new(password: &str) -> Result<(), ApiError> {
     let chars = password.chars().count();
     if chars < MIN_LENGTH {
-        return Err(ApiError::invalid_field("password", format!("the password must have at least {MIN_LENGTH} characters")));
+        return Err(ApiError::invalid_field(
+            "password",
+            format!("the password must have at least {MIN_LENGTH} characters"),
+        ));
     }
     if chars > MAX_LENGTH {
-        return Err(ApiError::invalid_field("password", format!("the password must have at most {MAX_LENGTH} characters")));
+        return Err(ApiError::invalid_field(
+            "password",
+            format!("the password must have at most {MAX_LENGTH} characters"),
+        ));
     }
     Ok(())
 }
@@ -42,7 +48,8 @@ pub async fn verify(password: String, phc: Option<String>) -> anyhow::Result<boo
     tokio::task::spawn_blocking(move || {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| dummy_hash().to_string());
-        let parsed = PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("{e}")).context("a stored password hash is corrupt")?;
+        let parsed =
+            PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("{e}")).context("a stored password hash is corrupt")?;
         let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(known && matches)
     })

@@ -99,7 +99,10 @@ impl FromRequestParts<AppState> for Principal {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         <Principal as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await?.ok_or_else(|| {
-            ApiError::unauthenticated("unauthenticated", "log in first, or send an API token as Authorization: Bearer …")
+            ApiError::unauthenticated(
+                "unauthenticated",
+                "log in first, or send an API token as Authorization: Bearer …",
+            )
         })
     }
 }
@@ -119,7 +122,10 @@ impl OptionalFromRequestParts<AppState> for Principal {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| {
-                    ApiError::unauthenticated("invalid_authorization", "the Authorization header must be \"Bearer <token>\"")
+                    ApiError::unauthenticated(
+                        "invalid_authorization",
+                        "the Authorization header must be \"Bearer <token>\"",
+                    )
                 })?;
             Some(from_token(state, token).await?)
         } else {
@@ -145,13 +151,17 @@ async fn from_session(state: &AppState, secret: &str) -> Result<Principal, ApiEr
     .bind(hash_secret(secret))
     .fetch_optional(&state.db)
     .await?;
-    let row = row.ok_or_else(|| ApiError::unauthenticated("session_unknown", "this session is not known; log in again"))?;
+    let row =
+        row.ok_or_else(|| ApiError::unauthenticated("session_unknown", "this session is not known; log in again"))?;
     if row.revoked_at.is_some() {
         return Err(ApiError::unauthenticated("session_revoked", "this session was ended; log in again"));
     }
     check_live(&row, "session_expired", "your session has expired; log in again")?;
     if is_stale(row.last_used_at) {
-        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE id = $1").bind(row.credential_id).execute(&state.db).await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
+            .bind(row.credential_id)
+            .execute(&state.db)
+            .await?;
     }
     Ok(principal(row, Credential::Session))
 }
@@ -171,7 +181,10 @@ async fn from_token(state: &AppState, secret: &str) -> Result<Principal, ApiErro
     }
     check_live(&row, "token_expired", "this API token has expired")?;
     if is_stale(row.last_used_at) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1").bind(row.credential_id).execute(&state.db).await?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1")
+            .bind(row.credential_id)
+            .execute(&state.db)
+            .await?;
     }
     Ok(principal(row, Credential::Token))
 }

@@ -47,10 +47,9 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == text)
-            .ok_or_else(|| format!("unknown role {text:?}; roles are admin, dispatcher, coordinator, volunteer, police_liaison"))
+        Role::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
+            format!("unknown role {text:?}; roles are admin, dispatcher, coordinator, volunteer, police_liaison")
+        })
     }
 }
 
@@ -68,7 +67,10 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Role {
 }
 
 impl sqlx::Encode<'_, sqlx::Postgres> for Role {
-    fn encode_by_ref(&self, buf: &mut sqlx::postgres::PgArgumentBuffer) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+    fn encode_by_ref(
+        &self,
+        buf: &mut sqlx::postgres::PgArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
         <&str as sqlx::Encode<sqlx::Postgres>>::encode_by_ref(&self.as_str(), buf)
     }
 }

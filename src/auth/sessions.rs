@@ -57,7 +57,11 @@ pub async fn login(
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<MeResponse>)> {
     let login = request.login.trim().to_string();
-    if login.is_empty() || login.len() > 64 || request.password.is_empty() || request.password.len() > password::MAX_LENGTH * 4 {
+    if login.is_empty()
+        || login.len() > 64
+        || request.password.is_empty()
+        || request.password.len() > password::MAX_LENGTH * 4
+    {
         return Err(ApiError::unauthenticated("invalid_credentials", "wrong login or password"));
     }
     if let Some(seconds) = throttle::retry_after(&state.db, &login, address).await? {
@@ -83,12 +87,17 @@ pub async fn login(
         _ => return Err(ApiError::unauthenticated("invalid_credentials", "wrong login or password")),
     };
     if row.disabled {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "this account is disabled; ask an administrator"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is disabled; ask an administrator",
+        ));
     }
 
     let secret = new_secret("");
     let expires_at = Utc::now() + chrono::Duration::hours(i64::from(state.config.session_hours));
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(300).collect::<String>());
+    let user_agent =
+        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(300).collect::<String>());
     let mut tx = state.db.begin().await?;
     let session_id: Uuid = sqlx::query_scalar(
         "INSERT INTO sessions (token_hash, user_id, expires_at, address, user_agent) VALUES ($1, $2, $3, $4::inet, $5) RETURNING id",
@@ -114,7 +123,8 @@ pub async fn login(
         .path("/")
         .max_age(time_duration(state.config.session_hours))
         .build();
-    let me = Me { id: row.id, login: row.login, display_name: row.display_name, role: row.role, language: row.language };
+    let me =
+        Me { id: row.id, login: row.login, display_name: row.display_name, role: row.role, language: row.language };
     Ok((jar.add(cookie), Json(MeResponse { user: me })))
 }
 
@@ -178,8 +188,10 @@ pub async fn change_password(
 ) -> ApiResult<StatusCode> {
     let principal: &Principal = &auth.principal;
     password::check_new(&change.new_password)?;
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(principal.user_id).fetch_one(&state.db).await?;
+    let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(principal.user_id)
+        .fetch_one(&state.db)
+        .await?;
     if !password::verify(change.current_password, stored).await? {
         return Err(ApiError::invalid_field("current_password", "the current password is wrong"));
     }
@@ -187,6 +199,7 @@ pub async fn change_password(
         Credential::Session(id) => Some(id),
         Credential::Token(_) => None,
     };
-    crate::users::set_password(&state.db, principal.user_id, change.new_password, keep, &principal.actor(), address).await?;
+    crate::users::set_password(&state.db, principal.user_id, change.new_password, keep, &principal.actor(), address)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

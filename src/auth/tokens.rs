@@ -84,7 +84,8 @@ pub struct IssuedToken {
     pub secret: String,
 }
 
-const SELECT_TOKEN: &str = "SELECT t.id, t.user_id, u.login AS user_login, t.name, t.prefix, t.created_at, t.expires_at,
+const SELECT_TOKEN: &str =
+    "SELECT t.id, t.user_id, u.login AS user_login, t.name, t.prefix, t.created_at, t.expires_at,
                                    t.last_used_at, t.revoked_at
                             FROM api_tokens t JOIN users u ON u.id = t.user_id";
 
@@ -92,11 +93,12 @@ const SELECT_TOKEN: &str = "SELECT t.id, t.user_id, u.login AS user_login, t.nam
 #[utoipa::path(get, path = "/api/tokens", tag = "auth", responses((status = 200, body = TokenList)))]
 pub async fn list(State(state): State<AppState>, auth: Authorized<ManageTokens>) -> ApiResult<Json<TokenList>> {
     let all = auth.principal.role == Role::Admin;
-    let tokens = sqlx::query_as::<_, ApiToken>(&format!("{SELECT_TOKEN} WHERE $1 OR t.user_id = $2 ORDER BY t.created_at DESC"))
-        .bind(all)
-        .bind(auth.principal.user_id)
-        .fetch_all(&state.db)
-        .await?;
+    let tokens =
+        sqlx::query_as::<_, ApiToken>(&format!("{SELECT_TOKEN} WHERE $1 OR t.user_id = $2 ORDER BY t.created_at DESC"))
+            .bind(all)
+            .bind(auth.principal.user_id)
+            .fetch_all(&state.db)
+            .await?;
     Ok(Json(TokenList { tokens }))
 }
 
@@ -125,7 +127,8 @@ pub async fn issue(
     }
     let secret = new_secret(TOKEN_PREFIX);
     let mut tx = state.db.begin().await?;
-    let owner_exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)").bind(owner).fetch_one(&mut *tx).await?;
+    let owner_exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)").bind(owner).fetch_one(&mut *tx).await?;
     if !owner_exists {
         return Err(ApiError::invalid_field("user_id", "there is no such user"));
     }
@@ -141,7 +144,8 @@ pub async fn issue(
     .bind(request.expires_in_days.map(|d| d as i32))
     .fetch_one(&mut *tx)
     .await?;
-    let token = sqlx::query_as::<_, ApiToken>(&format!("{SELECT_TOKEN} WHERE t.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let token =
+        sqlx::query_as::<_, ApiToken>(&format!("{SELECT_TOKEN} WHERE t.id = $1")).bind(id).fetch_one(&mut *tx).await?;
     AuditEvent::new("token.issue")
         .on("api_token", id)
         .details(json!({ "user": owner, "name": name }))
@@ -162,17 +166,25 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     let principal = &auth.principal;
     let mut tx = state.db.begin().await?;
-    let owner: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut *tx).await?;
+    let owner: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
     // Someone else's token is "not found" to a non-administrator: no probing for ids.
     let owner = owner.filter(|o| may_manage_for(principal, *o)).ok_or_else(|| ApiError::not_found("API token"))?;
-    let changed = sqlx::query("UPDATE api_tokens SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL")
-        .bind(id)
-        .bind(principal.user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let changed =
+        sqlx::query("UPDATE api_tokens SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(principal.user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if changed == 1 {
-        AuditEvent::new("token.revoke").on("api_token", id).details(json!({ "user": owner })).write(&mut *tx, &principal.actor(), address).await?;
+        AuditEvent::new("token.revoke")
+            .on("api_token", id)
+            .details(json!({ "user": owner }))
+            .write(&mut *tx, &principal.actor(), address)
+            .await?;
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

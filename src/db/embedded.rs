@@ -48,7 +48,8 @@ impl EmbeddedCluster {
         } else {
             None
         };
-        std::fs::create_dir_all(data_dir).with_context(|| format!("while creating the data folder {}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("while creating the data folder {}", data_dir.display()))?;
         let data_dir = data_dir.canonicalize()?;
         let dir = cluster_dir(&data_dir, run_as.as_ref())?;
         let socket_dir = socket_dir(&dir, run_as.as_ref())?;
@@ -192,7 +193,8 @@ impl EmbeddedCluster {
         let path = self.dir.join("sweep.conf");
         self.write_as_owner(&path, &settings)?;
         let main_conf = self.dir.join("postgresql.conf");
-        let text = std::fs::read_to_string(&main_conf).with_context(|| format!("while reading {}", main_conf.display()))?;
+        let text =
+            std::fs::read_to_string(&main_conf).with_context(|| format!("while reading {}", main_conf.display()))?;
         if !text.contains("include_if_exists = 'sweep.conf'") {
             self.write_as_owner(&main_conf, &format!("{text}\ninclude_if_exists = 'sweep.conf'\n"))?;
         }

@@ -77,8 +77,9 @@ pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
 
 /// Refuses to run on a database without PostGIS, or with one older than [`MIN_POSTGIS`].
 pub async fn check_postgis(pool: &PgPool) -> anyhow::Result<()> {
-    let installed: Option<String> =
-        sqlx::query_scalar("SELECT extversion FROM pg_extension WHERE extname = 'postgis'").fetch_optional(pool).await?;
+    let installed: Option<String> = sqlx::query_scalar("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
+        .fetch_optional(pool)
+        .await?;
     if installed.is_none() {
         let available: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')")

@@ -53,7 +53,8 @@ pub struct NewAccount {
     pub language: String,
 }
 
-pub(crate) const SELECT_ACCOUNT: &str = "SELECT u.id, u.login, u.display_name, u.role, u.language, u.password_hash IS NOT NULL AS has_password,
+pub(crate) const SELECT_ACCOUNT: &str =
+    "SELECT u.id, u.login, u.display_name, u.role, u.language, u.password_hash IS NOT NULL AS has_password,
         u.disabled_at, u.disabled_reason, u.created_at,
         (SELECT max(s.created_at) FROM sessions s WHERE s.user_id = u.id) AS last_login_at
  FROM users u";
@@ -152,7 +153,13 @@ pub struct AccountChange {
 /// Applies a change. An administrator cannot disable or demote themselves, and the last
 /// active administrator cannot be disabled or demoted: someone must always be able to manage
 /// the team.
-pub async fn update(db: &PgPool, id: Uuid, change: AccountChange, actor: &Actor, address: Option<IpAddr>) -> ApiResult<Account> {
+pub async fn update(
+    db: &PgPool,
+    id: Uuid,
+    change: AccountChange,
+    actor: &Actor,
+    address: Option<IpAddr>,
+) -> ApiResult<Account> {
     if let Some(name) = &change.display_name {
         check_display_name(name)?;
     }
@@ -162,24 +169,32 @@ pub async fn update(db: &PgPool, id: Uuid, change: AccountChange, actor: &Actor,
     let mut tx = db.begin().await?;
     // Serialises changes of admin rights, so two administrators cannot demote each other at once.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('sweep.users.admins'))").execute(&mut *tx).await?;
-    let current: Option<(Role, bool)> = sqlx::query_as("SELECT role, disabled_at IS NOT NULL FROM users WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let current: Option<(Role, bool)> =
+        sqlx::query_as("SELECT role, disabled_at IS NOT NULL FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let (role, disabled) = current.ok_or_else(|| ApiError::not_found("account"))?;
     let loses_admin = role == Role::Admin
         && !disabled
         && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin));
     if loses_admin {
         if matches!(actor, Actor::User { id: me, .. } if *me == id) {
-            return Err(ApiError::conflict("own_admin_rights", "you cannot disable or demote your own administrator account"));
+            return Err(ApiError::conflict(
+                "own_admin_rights",
+                "you cannot disable or demote your own administrator account",
+            ));
         }
-        let other_admins: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let other_admins: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         if other_admins == 0 {
-            return Err(ApiError::conflict("last_admin", "this is the last active administrator; make another one first"));
+            return Err(ApiError::conflict(
+                "last_admin",
+                "this is the last active administrator; make another one first",
+            ));
         }
     }
     sqlx::query(
@@ -229,21 +244,25 @@ pub async fn set_password(
     password::check_new(&new_password)?;
     let hash = password::hash(new_password).await?;
     let mut tx = db.begin().await?;
-    let changed = sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let changed = sqlx::query(
+        "UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if changed == 0 {
         return Err(ApiError::not_found("account"));
     }
-    let ended = sqlx::query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2")
-        .bind(id)
-        .bind(keep_session)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let ended = sqlx::query(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2",
+    )
+    .bind(id)
+    .bind(keep_session)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     AuditEvent::new("user.password")
         .on("user", id)
         .details(json!({ "sessions_ended": ended }))

@@ -86,7 +86,11 @@ pub async fn create(
 /// One account.
 #[utoipa::path(get, path = "/api/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "Account id")),
     responses((status = 200, body = Account), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, _auth: Authorized<ManageUsers>, Path(id): Path<Uuid>) -> ApiResult<Json<Account>> {
+pub async fn get(
+    State(state): State<AppState>,
+    _auth: Authorized<ManageUsers>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Account>> {
     accounts::find(&state.db, id).await?.map(Json).ok_or_else(|| ApiError::not_found("account"))
 }
 

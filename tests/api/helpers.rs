@@ -1,0 +1,198 @@
+//! The test harness: one embedded PostgreSQL + PostGIS cluster per test process, a fresh
+//! database per test (copied from a migrated template), and the real server on 127.0.0.1:0.
+
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection, PgPool};
+use sweep::auth::Role;
+use sweep::db::embedded::{self, EmbeddedCluster};
+use sweep::{AppState, Config};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery";
+const TEMPLATE: &str = "sweep_template";
+
+/// The cluster shared by all tests in this process.
+pub struct TestCluster {
+    pub cluster: EmbeddedCluster,
+    pub data_dir: PathBuf,
+}
+
+/// Starts the cluster and the template database once per process.
+pub fn cluster() -> &'static TestCluster {
+    static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        // A thread of its own: the cluster outlives any one test's runtime.
+        std::thread::spawn(|| {
+            let data_dir = tempfile::Builder::new().prefix("sweep-test-").tempdir().expect("temp dir").keep();
+            // The postgres user (when tests run as root) must be able to enter it.
+            std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let bin =
+                PathBuf::from(std::env::var("SWEEP_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()));
+            let cluster = EmbeddedCluster::start(&data_dir, &bin).expect("starting the test PostgreSQL cluster");
+            cluster.stop_when_process_exits(std::process::id(), Some(&data_dir)).expect("watchdog");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                cluster.bootstrap().await.expect("bootstrap");
+                let mut admin = PgConnection::connect_with(&cluster.connect_options("postgres", embedded::SUPERUSER))
+                    .await
+                    .unwrap();
+                embedded::create_database(&mut admin, TEMPLATE, embedded::APP_ROLE, None).await.unwrap();
+                let mut template =
+                    PgConnection::connect_with(&cluster.connect_options(TEMPLATE, embedded::SUPERUSER)).await.unwrap();
+                embedded::create_postgis(&mut template).await.unwrap();
+                template.close().await.unwrap();
+                let pool = sweep::db::connect(cluster.connect_options(TEMPLATE, embedded::APP_ROLE)).await.unwrap();
+                sweep::db::migrate(&pool).await.expect("migrations apply to an empty database");
+                pool.close().await;
+                admin.close().await.unwrap();
+            });
+            TestCluster { cluster, data_dir }
+        })
+        .join()
+        .expect("test cluster set-up")
+    })
+}
+
+/// A fresh, migrated database; returns its name.
+pub async fn fresh_database() -> String {
+    let cluster = cluster();
+    let name = format!("test_{}", Uuid::new_v4().simple());
+    let mut admin =
+        PgConnection::connect_with(&cluster.cluster.connect_options("postgres", embedded::SUPERUSER)).await.unwrap();
+    embedded::create_database(&mut admin, &name, embedded::APP_ROLE, Some(TEMPLATE)).await.unwrap();
+    admin.close().await.unwrap();
+    name
+}
+
+/// A running server on its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// The application's pool (role `sweep`, like the server).
+    pub db: PgPool,
+    /// The database's name.
+    pub db_name: String,
+    /// The configuration the server runs with.
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Starts a server with the test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server after `adjust` changes its configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let db_name = fresh_database().await;
+    let mut config = Config::defaults();
+    config.database_url = Some(cluster().cluster.url(&db_name, embedded::APP_ROLE));
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.web_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"));
+    adjust(&mut config);
+    let db = sweep::db::connect(config.database_url.as_ref().unwrap().parse().unwrap()).await.unwrap();
+    sweep::db::check_postgis(&db).await.unwrap();
+    sweep::db::migrate(&db).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = oneshot::channel::<()>();
+    let state = AppState::new(db.clone(), config.clone());
+    let server = tokio::spawn(sweep::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    TestApp { url, db, db_name, config, shutdown: Some(tx), server: Some(server) }
+}
+
+impl TestApp {
+    /// The full address of `path`.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// A client with no credentials (keeps cookies it is given).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    /// Creates an account with [`PASSWORD`]; returns its id.
+    pub async fn create_user(&self, login: &str, role: Role) -> Uuid {
+        let new = sweep::users::NewAccount {
+            login: login.into(),
+            display_name: format!("Test {login}"),
+            role,
+            password: Some(PASSWORD.into()),
+            language: "en".into(),
+        };
+        sweep::users::accounts::create(&self.db, new, &sweep::audit::Actor::System, None).await.unwrap().id
+    }
+
+    /// A client logged in as a new account with `role`.
+    pub async fn logged_in(&self, role: Role) -> reqwest::Client {
+        let login = format!("{}-{}", role.as_str().replace('_', "-"), &Uuid::new_v4().simple().to_string()[..6]);
+        self.create_user(&login, role).await;
+        self.login(&login, PASSWORD).await
+    }
+
+    /// A client logged in as `login`.
+    pub async fn login(&self, login: &str, password: &str) -> reqwest::Client {
+        let client = self.client();
+        let response = client
+            .post(self.at("/api/auth/login"))
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "login of {login} failed: {}", response.text().await.unwrap());
+        client
+    }
+
+    /// A connection to this test's database as the cluster's superuser.
+    pub async fn superuser(&self) -> PgConnection {
+        PgConnection::connect_with(&cluster().cluster.connect_options(&self.db_name, embedded::SUPERUSER))
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// The JSON body of a response, asserting it is JSON.
+pub async fn json_body(response: reqwest::Response) -> Value {
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(
+        content_type.starts_with("application/json"),
+        "status {status} answered {content_type:?}, not JSON: {text}"
+    );
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
+}
+
+/// Asserts a response is an error with `status` and `code` and a message, and returns its body.
+pub async fn expect_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    let got = response.status();
+    let body = json_body(response).await;
+    assert_eq!(got, status, "unexpected status, body {body}");
+    assert_eq!(body["error"], code, "unexpected error code in {body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {body}");
+    body
+}

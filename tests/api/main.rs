@@ -1,0 +1,8 @@
+//! Integration tests: the real server on a real PostGIS, spoken to over HTTP.
+
+mod audit;
+mod auth;
+mod errors;
+mod helpers;
+mod matrix;
+mod operations;

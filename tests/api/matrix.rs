@@ -1,0 +1,164 @@
+//! The route-by-role matrix: every route in the API description, asked by nobody and by every
+//! role, with a session and with a token, is allowed or refused exactly as this table says.
+//! A route missing from the table fails the test, so the table grows with the API.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sweep::auth::Role;
+use uuid::Uuid;
+
+use crate::helpers::{json_body, spawn_app, TestApp, PASSWORD};
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug)]
+enum Access {
+    /// Anyone, without credentials.
+    Public,
+    /// Anyone logged in.
+    AnyRole,
+    /// Only these roles.
+    Only(&'static [Role]),
+}
+
+use Access::*;
+use Role::*;
+
+const STAFF: &[Role] = &[Admin, Dispatcher, Coordinator];
+
+/// The expected access of every route. Keep `POST /api/auth/logout` last: it ends the session.
+const MATRIX: &[(&str, &str, Access)] = &[
+    ("GET", "/healthz", Public),
+    ("GET", "/readyz", Public),
+    ("GET", "/metrics", Public),
+    ("GET", "/api/config", Public),
+    ("POST", "/api/auth/login", Public),
+    ("GET", "/api/auth/me", AnyRole),
+    ("PUT", "/api/auth/password", AnyRole),
+    ("GET", "/api/tokens", AnyRole),
+    ("POST", "/api/tokens", AnyRole),
+    ("POST", "/api/tokens/{id}/revoke", AnyRole),
+    ("GET", "/api/users", Only(&[Admin])),
+    ("POST", "/api/users", Only(&[Admin])),
+    ("GET", "/api/users/{id}", Only(&[Admin])),
+    ("PATCH", "/api/users/{id}", Only(&[Admin])),
+    ("POST", "/api/users/{id}/password", Only(&[Admin])),
+    ("GET", "/api/audit", Only(&[Admin])),
+    ("GET", "/api/audit/verify", Only(&[Admin])),
+    ("GET", "/api/cases", Only(STAFF)),
+    ("GET", "/api/map/features", Only(STAFF)),
+    ("POST", "/api/auth/logout", AnyRole),
+];
+
+#[tokio::test]
+async fn the_matrix_lists_every_route_in_the_api_description() {
+    let app = spawn_app().await;
+    let spec = json_body(reqwest::get(app.at("/api/openapi.json")).await.unwrap()).await;
+    let mut described = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                described.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let tested: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let untested: Vec<_> = described.difference(&tested).collect();
+    let stale: Vec<_> = tested.difference(&described).collect();
+    assert!(untested.is_empty(), "routes missing from the matrix: {untested:?}");
+    assert!(stale.is_empty(), "matrix rows for routes that do not exist: {stale:?}");
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Credential {
+    Session,
+    Token,
+}
+
+async fn caller(app: &TestApp, role: Role, credential: Credential) -> reqwest::Client {
+    let login = format!("{}-{}", role.as_str().replace('_', "-"), &Uuid::new_v4().simple().to_string()[..8]);
+    app.create_user(&login, role).await;
+    let session = app.login(&login, PASSWORD).await;
+    match credential {
+        Credential::Session => session,
+        Credential::Token => {
+            let issued =
+                json_body(session.post(app.at("/api/tokens")).json(&json!({"name": "matrix"})).send().await.unwrap())
+                    .await;
+            let secret = issued["secret"].as_str().unwrap();
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {secret}").parse().unwrap());
+            reqwest::Client::builder().default_headers(headers).build().unwrap()
+        }
+    }
+}
+
+async fn call(app: &TestApp, client: &reqwest::Client, method: &str, path: &str) -> (StatusCode, serde_json::Value) {
+    let path = path.replace("{id}", &Uuid::new_v4().to_string());
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = client.request(method.clone(), app.at(&path));
+    if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
+        // An empty object: allowed callers get past authorization and are stopped by
+        // validation, so the matrix changes nothing.
+        request = request.json(&json!({}));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let is_json =
+        response.headers().get("content-type").is_some_and(|v| v.to_str().unwrap().starts_with("application/json"));
+    let body = if is_json { response.json().await.unwrap() } else { serde_json::Value::Null };
+    (status, body)
+}
+
+#[tokio::test]
+async fn nobody_gets_past_a_protected_route_without_credentials() {
+    let app = spawn_app().await;
+    let anonymous = reqwest::Client::new();
+    for (method, path, access) in MATRIX {
+        let (status, body) = call(&app, &anonymous, method, path).await;
+        match access {
+            Public => {
+                assert!(!matches!(status.as_u16(), 401 | 403), "{method} {path} is public but answered {status} {body}")
+            }
+            _ => {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without credentials: {body}");
+                assert_eq!(body["error"], "unauthenticated", "{method} {path}");
+            }
+        }
+    }
+}
+
+async fn walk(credential: Credential) {
+    let app = spawn_app().await;
+    let mut failures = Vec::new();
+    for role in Role::ALL {
+        let client = caller(&app, role, credential).await;
+        for (method, path, access) in MATRIX {
+            let allowed = match access {
+                Public | AnyRole => true,
+                Only(roles) => roles.contains(&role),
+            };
+            let (status, body) = call(&app, &client, method, path).await;
+            let refused = status == StatusCode::FORBIDDEN && body["error"] == "forbidden";
+            let ok = if allowed { !matches!(status.as_u16(), 401 | 403) && status.as_u16() < 500 } else { refused };
+            if !ok {
+                failures.push(format!(
+                    "{role} {method} {path}: expected {}, got {status} {body}",
+                    if allowed { "allowed" } else { "403" }
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{credential:?} matrix mismatches:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn every_role_with_a_session_gets_exactly_its_routes() {
+    walk(Credential::Session).await;
+}
+
+#[tokio::test]
+async fn every_role_with_an_api_token_gets_exactly_its_routes() {
+    walk(Credential::Token).await;
+}

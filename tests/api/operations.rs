@@ -1,0 +1,41 @@
+//! The console's map layers and case list, on the demo data set.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{json_body, spawn_app};
+
+#[tokio::test]
+async fn the_demo_search_shows_its_area_last_seen_point_and_headquarters_on_the_map() {
+    let app = spawn_app().await;
+    sweep::demo::seed(&app.db).await.unwrap();
+    sweep::demo::seed(&app.db).await.unwrap(); // loading twice changes nothing
+    let dispatcher = app.login("dispatcher", sweep::demo::DEMO_PASSWORD).await;
+
+    let map = json_body(dispatcher.get(app.at("/api/map/features")).send().await.unwrap()).await;
+    assert_eq!(map["type"], "FeatureCollection");
+    let kinds: Vec<&str> =
+        map["features"].as_array().unwrap().iter().map(|f| f["properties"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "search_area").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "last_seen").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "meeting_point").count(), 1, "{kinds:?}");
+    let area = map["features"].as_array().unwrap().iter().find(|f| f["properties"]["kind"] == "search_area").unwrap();
+    assert_eq!(area["geometry"]["type"], "Polygon");
+
+    let cases = json_body(dispatcher.get(app.at("/api/cases")).send().await.unwrap()).await;
+    let case = &cases["cases"][0];
+    assert_eq!(cases["cases"].as_array().unwrap().len(), 1);
+    assert_eq!(case["full_name"], "Иванова Мария Петровна");
+    assert_eq!(case["category"], "dementia");
+    assert!(case["age"].as_i64().unwrap() >= 79);
+    let [lat, lon] = [case["last_seen"][0].as_f64().unwrap(), case["last_seen"][1].as_f64().unwrap()];
+    assert!((lat - 56.0968).abs() < 1e-6 && (lon - 36.7862).abs() < 1e-6, "{lat},{lon}");
+}
+
+#[tokio::test]
+async fn a_police_liaison_does_not_see_the_operational_map() {
+    let app = spawn_app().await;
+    sweep::demo::seed(&app.db).await.unwrap();
+    let police = app.login("police", sweep::demo::DEMO_PASSWORD).await;
+    assert_eq!(police.get(app.at("/api/map/features")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(police.get(app.at("/api/cases")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}
