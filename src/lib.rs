@@ -117,6 +117,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Chooses rustls' crypto backend for the process (two are linked in through dependencies, so
+/// rustls cannot pick one by itself). Safe to call more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Serves the application on `listener` until `shutdown` completes, then finishes the
 /// requests in flight.
 pub async fn serve(

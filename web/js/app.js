@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import { clearCases, initCases, loadCases } from './cases.js';
-import { initI18n } from './i18n.js';
+import { initI18n, t } from './i18n.js';
 import { initLanguageSwitch } from './language-switch.js';
 import { focusLogin, initLogin, resetLoginPage, showTeam } from './login.js';
 import { clearFeatures, focusOn, initMap, refreshMapSize, showFeatures } from './map.js';
@@ -35,7 +35,9 @@ async function boot() {
 
   const [config, me] = await Promise.allSettled([api.getConfig(), api.getCurrentUser()]);
   session.config = config.status === 'fulfilled' ? config.value : null;
-  el('team-name').textContent = session.config?.team_name || '';
+  // The team's name beside the product's, unless the team kept the default name.
+  const teamName = session.config?.team_name || '';
+  el('team-name').textContent = teamName === t('app.name') ? '' : teamName;
   showTeam(session.config);
 
   if (me.status === 'fulfilled' && me.value) enterConsole(me.value);

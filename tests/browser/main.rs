@@ -1,0 +1,7 @@
+//! Browser tests: the console in a real headless Chromium against the real server.
+
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod console;
+mod driver;
