@@ -151,6 +151,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             bail!("cannot listen on {}: {error} (set --listen or SWEEP_LISTEN)", config.listen);
         }
     };
+    let mut config = config;
+    if config.public_url.is_none() {
+        // The real port, when asked to listen on port 0.
+        config.public_url = Some(format!("http://{}", listener.local_addr()?));
+    }
     let url = config.public_url();
     let state = AppState::new(db.pool.clone(), config);
     tracing::info!(%url, "sweep is listening");
@@ -158,6 +163,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         crate::demo::print_logins();
     }
+    // Whoever reads our output (a terminal, a pipe in a test) sees this now, not at exit.
+    std::io::Write::flush(&mut std::io::stdout())?;
     let result = crate::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped; closing the database");
     db.close().await;

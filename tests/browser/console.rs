@@ -45,7 +45,11 @@ async fn a_dispatcher_logs_in_sees_the_search_on_the_map_and_switches_language()
     browser.find("#map .marker-last-seen").await;
     browser.find("#map .marker-meeting-point").await;
     browser.find("#map .leaflet-control-scale-line").await;
-    assert_eq!(browser.eval("document.querySelectorAll('#map .leaflet-tile').length").await, 0, "no tiles without a tile server");
+    assert_eq!(
+        browser.eval("document.querySelectorAll('#map .leaflet-tile').length").await,
+        0,
+        "no tiles without a tile server"
+    );
     assert!(browser.find("#side-panel").await.is_displayed().await.unwrap());
     assert_eq!(browser.text("#user-name").await, "Ольга Смирнова");
     assert_eq!(browser.text("#user-role").await, tr("ru", "role.dispatcher"));
@@ -92,7 +96,8 @@ async fn on_a_phone_sized_screen_the_map_fills_the_screen_and_the_panel_folds_aw
     browser.find("#login-submit").await.click().await.unwrap();
     browser.wait_until("document.body.dataset.screen === 'main'").await;
     browser.find("#map.leaflet-container").await;
-    let map_width = browser.eval("document.querySelector('#map').getBoundingClientRect().width").await.as_f64().unwrap();
+    let map_width =
+        browser.eval("document.querySelector('#map').getBoundingClientRect().width").await.as_f64().unwrap();
     assert!(map_width >= 340.0, "map is {map_width}px wide on a 360px screen");
     assert!(!browser.find("#side-panel").await.is_displayed().await.unwrap(), "the panel starts folded on a phone");
     browser.find("#panel-toggle").await.click().await.unwrap();
