@@ -12,4 +12,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 printf '==> console tests (node --test)\n' >&2
 (cd web && npm test --silent)
 printf '==> cargo test\n' >&2
-cargo test --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --all-targets 2>&1 | tee "$log"
+# One closing line for the whole run: every Rust test binary's results added up.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nall Rust tests: %d passed, %d failed\n", p, f }' "$log"

@@ -31,8 +31,21 @@ const DEMO_VOLUNTEERS: [(&str, &str); 6] = [
 
 const DEMO_CASE_NUMBER: &str = "DEMO-0001";
 
-/// Loads the demo data unless it is there already.
+/// Loads the demo data unless it is there already. Refuses a database that holds accounts
+/// of its own: the demo accounts have a published password and must never land among a real
+/// team's.
 pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
+    let demo_logins: Vec<&str> = DEMO_LOGINS.iter().map(|(l, _, _)| *l).chain(DEMO_VOLUNTEERS.iter().map(|(l, _)| *l)).collect();
+    let others: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE NOT (lower(login) = ANY($1))")
+        .bind(&demo_logins)
+        .fetch_one(db)
+        .await?;
+    if others > 0 {
+        anyhow::bail!(
+            "this database already holds {others} account(s) that are not demo accounts; the demo data (with its \
+             published password) is only loaded into an empty database: use another --data-dir or DATABASE_URL"
+        );
+    }
     let actor = Actor::System;
     for (login, role, name) in DEMO_LOGINS {
         if accounts::find_by_login(db, login).await?.is_none() {

@@ -39,3 +39,13 @@ async fn a_police_liaison_does_not_see_the_operational_map() {
     assert_eq!(police.get(app.at("/api/map/features")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(police.get(app.at("/api/cases")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_demo_refuses_a_database_with_real_accounts() {
+    let app = spawn_app().await;
+    app.create_user("real.dispatcher", sweep::auth::Role::Dispatcher).await;
+    let error = sweep::demo::seed(&app.db).await.unwrap_err().to_string();
+    assert!(error.contains("not demo accounts"), "{error}");
+    let demo_accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE login = 'dispatcher'").fetch_one(&app.db).await.unwrap();
+    assert_eq!(demo_accounts, 0);
+}
