@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use crate::audit::Actor;
 use crate::auth::Role;
 use crate::config::{Config, LogFormat};
-use crate::db::Database;
+use crate::db::{Database, Usage};
 use crate::users::{accounts, AccountChange, NewAccount};
 use crate::AppState;
 
@@ -66,7 +66,7 @@ pub enum UserCommand {
     },
     /// List accounts.
     List,
-    /// Disable an account: it can no longer log in, and its sessions and tokens stop working.
+    /// Disable an account: it can no longer log in, its sessions end and its API tokens are revoked.
     Disable {
         /// Login name.
         login: String,
@@ -114,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Serve => serve(config, false).await.map(|_| 0),
         Command::Demo => serve(config, true).await.map(|_| 0),
         Command::Migrate => {
-            let db = Database::open(&config).await?;
+            let db = Database::open(&config, Usage::Command).await?;
             println!("migrations applied");
             db.close().await;
             Ok(0)
@@ -129,14 +129,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
 type Job<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<i32>> + Send + 'a>>;
 
 async fn with_database(config: &Config, job: impl for<'a> FnOnce(&'a sqlx::PgPool) -> Job<'a>) -> anyhow::Result<i32> {
-    let db = Database::open(config).await?;
+    let db = Database::open(config, Usage::Command).await?;
     let result = job(&db.pool).await;
     db.close().await;
     result
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    let db = Database::open(&config).await?;
+    let db = Database::open(&config, Usage::Server).await?;
     if demo {
         crate::demo::seed(&db.pool).await.context("while loading the demo data")?;
     }

@@ -87,7 +87,7 @@ pub struct Config {
     pub max_body_bytes: usize,
 
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
-    #[arg(long, env = "SWEEP_TRUST_PROXY", global = true)]
+    #[arg(long, env = "SWEEP_TRUST_PROXY", global = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub trust_proxy: bool,
 }
 

@@ -35,7 +35,8 @@ const DEMO_CASE_NUMBER: &str = "DEMO-0001";
 /// of its own: the demo accounts have a published password and must never land among a real
 /// team's.
 pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
-    let demo_logins: Vec<&str> = DEMO_LOGINS.iter().map(|(l, _, _)| *l).chain(DEMO_VOLUNTEERS.iter().map(|(l, _)| *l)).collect();
+    let demo_logins: Vec<&str> =
+        DEMO_LOGINS.iter().map(|(l, _, _)| *l).chain(DEMO_VOLUNTEERS.iter().map(|(l, _)| *l)).collect();
     let others: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE NOT (lower(login) = ANY($1))")
         .bind(&demo_logins)
         .fetch_one(db)

@@ -20,13 +20,11 @@ pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -74,6 +72,7 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(web::router())
+        .routes(utoipa_axum::routes!(api_description))
         .merge(auth::router())
         .merge(users::router())
         .merge(audit::router())
@@ -86,18 +85,31 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().split_for_parts().1
 }
 
+/// This API description, generated from the code.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "web", security(()),
+    responses((status = 200, description = "OpenAPI 3.1 document", body = Object)))]
+async fn api_description() -> axum::Json<&'static utoipa::openapi::OpenApi> {
+    static DESCRIPTION: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    axum::Json(DESCRIPTION.get_or_init(openapi))
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let (router, openapi) = routes().split_for_parts();
-    let openapi = Arc::new(openapi);
+    let (router, _) = routes().split_for_parts();
     let csp = web::content_security_policy(state.config.tile_url.as_deref());
     router
-        .route("/api/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
         .fallback(web::fallback)
-        .layer(axum::middleware::from_fn(web::json_errors))
+        // Innermost first: a panic or a timeout still becomes a JSON error that is counted,
+        // traced and carries the security headers.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            tracing::error!("a request handler panicked");
+            error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error, logged on the server")
+                .into_response()
+        }))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(axum::middleware::from_fn(web::json_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&csp).expect("the policy is ASCII"),
@@ -109,11 +121,6 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(|_panic| {
-            tracing::error!("a request handler panicked");
-            error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error, logged on the server")
-                .into_response()
-        }))
         .with_state(state)
 }
 

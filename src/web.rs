@@ -40,7 +40,7 @@ pub struct ClientConfig {
 }
 
 /// The console's configuration (public).
-#[utoipa::path(get, path = "/api/config", tag = "web", responses((status = 200, body = ClientConfig)))]
+#[utoipa::path(get, path = "/api/config", tag = "web", security(()), responses((status = 200, body = ClientConfig)))]
 pub async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> {
     let config = &state.config;
     Json(ClientConfig {

@@ -36,6 +36,8 @@ pub enum Actor {
     Token {
         /// The token.
         id: Uuid,
+        /// The token's owner.
+        user: Uuid,
         /// The login of the token's owner.
         label: String,
     },
@@ -66,10 +68,18 @@ impl Actor {
         Actor::Cli { os_user }
     }
 
+    /// The account acting, for a person (with a session or a token).
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Actor::User { id, .. } | Actor::Token { user: id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
     fn columns(&self) -> (&'static str, Option<String>, Option<String>) {
         match self {
             Actor::User { id, label } => ("user", Some(id.to_string()), Some(label.clone())),
-            Actor::Token { id, label } => ("token", Some(id.to_string()), Some(label.clone())),
+            Actor::Token { id, label, .. } => ("token", Some(id.to_string()), Some(label.clone())),
             Actor::ShareLink { id, label } => ("share_link", Some(id.to_string()), Some(label.clone())),
             Actor::System => ("system", None, None),
             Actor::Cli { os_user } => ("cli", None, Some(os_user.clone())),

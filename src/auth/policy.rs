@@ -17,6 +17,10 @@ pub trait Policy: Send + Sync + 'static {
     const ACTION: &'static str;
     /// Whether `principal` may do it.
     fn allows(principal: &Principal) -> bool;
+    /// The answer when it may not (403 naming the role, unless a policy says more).
+    fn refusal(principal: &Principal) -> ApiError {
+        ApiError::forbidden(format!("the role {} may not {}", principal.role, Self::ACTION))
+    }
 }
 
 /// A request whose principal passed policy `P`. Rejects with 401 when nobody is logged in and
@@ -33,7 +37,7 @@ impl<P: Policy> FromRequestParts<AppState> for Authorized<P> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let principal = <Principal as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         if !P::allows(&principal) {
-            return Err(ApiError::forbidden(format!("the role {} may not {}", principal.role, P::ACTION)));
+            return Err(P::refusal(&principal));
         }
         Ok(Self { principal, policy: PhantomData })
     }

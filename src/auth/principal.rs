@@ -64,7 +64,7 @@ impl Principal {
     pub fn actor(&self) -> Actor {
         match self.credential {
             Credential::Session(_) => Actor::User { id: self.user_id, label: self.login.clone() },
-            Credential::Token(token) => Actor::Token { id: token, label: self.login.clone() },
+            Credential::Token(token) => Actor::Token { id: token, user: self.user_id, label: self.login.clone() },
         }
     }
 
@@ -215,7 +215,8 @@ fn principal(row: CredentialRow, credential: fn(Uuid) -> Credential) -> Principa
     }
 }
 
-/// The client's address: the peer, or the first X-Forwarded-For entry behind a trusted proxy.
+/// The client's address: the peer, or, behind one trusted reverse proxy, the last
+/// X-Forwarded-For entry (the one that proxy appended).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddress(pub Option<IpAddr>);
 
@@ -228,7 +229,8 @@ impl FromRequestParts<AppState> for ClientAddress {
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                // The proxy appends the address it saw; earlier entries come from the client.
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse().ok());
             if forwarded.is_some() {
                 return Ok(Self(forwarded));

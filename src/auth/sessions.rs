@@ -46,7 +46,7 @@ struct LoginRow {
 }
 
 /// Logs in with a password and sets the session cookie.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", security(()), request_body = LoginRequest,
     responses((status = 200, body = MeResponse), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
@@ -81,7 +81,9 @@ pub async fn login(
     .await?;
     let stored = row.as_ref().and_then(|r| r.password_hash.clone());
     let matches = password::verify(request.password, stored).await?;
-    throttle::record(&state.db, &login, address, matches).await?;
+    // A disabled account's right password is not a success: it must not reset the failure count.
+    let succeeded = matches && row.as_ref().is_some_and(|r| !r.disabled);
+    throttle::record(&state.db, &login, address, succeeded).await?;
     let row = match row {
         Some(row) if matches => row,
         _ => return Err(ApiError::unauthenticated("invalid_credentials", "wrong login or password")),

@@ -9,7 +9,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::principal::{ClientAddress, Principal};
+use super::principal::{ClientAddress, Credential, Principal};
 use super::role::Role;
 use super::secret::{hash_secret, new_secret};
 use super::{Authorized, Policy};
@@ -27,6 +27,24 @@ impl Policy for ManageTokens {
     const ACTION: &'static str = "manage API tokens";
     fn allows(_: &Principal) -> bool {
         true
+    }
+}
+
+/// Issuing a token: from a console session only. A token cannot mint tokens, so a leaked one
+/// cannot outlive its own revocation.
+pub struct IssueTokens;
+
+impl Policy for IssueTokens {
+    const ACTION: &'static str = "issue API tokens";
+    fn allows(principal: &Principal) -> bool {
+        matches!(principal.credential, Credential::Session(_))
+    }
+    fn refusal(_: &Principal) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "session_required",
+            "API tokens are issued from a console session, not with another token",
+        )
     }
 }
 
@@ -102,13 +120,13 @@ pub async fn list(State(state): State<AppState>, auth: Authorized<ManageTokens>)
     Ok(Json(TokenList { tokens }))
 }
 
-/// Issues a token; the answer holds the secret, shown this once.
+/// Issues a token (from a console session only); the answer holds the secret, shown this once.
 #[utoipa::path(post, path = "/api/tokens", tag = "auth", request_body = NewToken,
     responses((status = 201, body = IssuedToken), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    auth: Authorized<ManageTokens>,
+    auth: Authorized<IssueTokens>,
     Json(request): Json<NewToken>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     let principal = &auth.principal;

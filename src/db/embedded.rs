@@ -40,17 +40,10 @@ impl EmbeddedCluster {
     /// is already running there.
     pub fn start(data_dir: &Path, bin: &Path) -> anyhow::Result<Self> {
         check_binaries(bin)?;
-        let run_as = if Uid::effective().is_root() {
-            Some(User::from_name("postgres")?.context(
-                "running as root, the embedded PostgreSQL must run as the system user `postgres`, which does not exist; \
-                 install the Debian package postgresql-15 (it creates that user)",
-            )?)
-        } else {
-            None
-        };
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("while creating the data folder {}", data_dir.display()))?;
         let data_dir = data_dir.canonicalize()?;
+        let run_as = server_user(&data_dir)?;
         let dir = cluster_dir(&data_dir, run_as.as_ref())?;
         let socket_dir = socket_dir(&dir, run_as.as_ref())?;
         let mut cluster = Self { dir, socket_dir, bin: bin.to_path_buf(), run_as, started_here: false };
@@ -254,6 +247,65 @@ impl EmbeddedCluster {
         command.current_dir("/").stdin(Stdio::null()).process_group(0).env_remove("PGDATA").env("LC_ALL", "C.UTF-8");
         command
     }
+}
+
+/// Whom the database server runs as: as root, the owner of an existing cluster (a normal user
+/// may have made it) or else `postgres`; as a normal user, that user, who must own the cluster.
+fn server_user(data_dir: &Path) -> anyhow::Result<Option<User>> {
+    let version_file = data_dir.join("postgres/PG_VERSION");
+    let existing_owner = std::fs::metadata(&version_file).ok().map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+    let me = Uid::effective();
+    if !me.is_root() {
+        if let Some(owner) = existing_owner.filter(|owner| *owner != me.as_raw()) {
+            let name = User::from_uid(Uid::from_raw(owner))?.map(|u| u.name).unwrap_or_else(|| owner.to_string());
+            bail!(
+                "the database in {} belongs to the user {name}: run sweep as {name} or as root, or use another --data-dir",
+                data_dir.display()
+            );
+        }
+        return Ok(None);
+    }
+    if let Some(owner) = existing_owner.filter(|owner| *owner != 0) {
+        return Ok(User::from_uid(Uid::from_raw(owner))?);
+    }
+    Ok(Some(User::from_name("postgres")?.context(
+        "running as root, the embedded PostgreSQL must run as the system user `postgres`, which does not exist; \
+         install the Debian package postgresql-15 (it creates that user)",
+    )?))
+}
+
+/// Held by a serving `sweep` for its lifetime: one server per data folder, and commands run
+/// meanwhile leave the cluster running.
+pub struct ServerClaim {
+    _lock: nix::fcntl::Flock<std::fs::File>,
+}
+
+const SERVER_LOCK: &str = "sweep-serve.lock";
+
+/// Claims the data folder for a serving process; fails if another one holds it.
+pub fn claim_for_server(data_dir: &Path) -> anyhow::Result<ServerClaim> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("while creating the data folder {}", data_dir.display()))?;
+    let path = data_dir.join(SERVER_LOCK);
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+    match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => Ok(ServerClaim { _lock: lock }),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => bail!(
+            "another `sweep serve` already uses the data folder {}; several servers share one database through \
+             DATABASE_URL (see docs/operations.md)",
+            data_dir.display()
+        ),
+        Err((_, errno)) => Err(anyhow::Error::new(errno).context(format!("while locking {}", path.display()))),
+    }
+}
+
+/// Whether a serving process holds the data folder.
+pub fn server_is_running(data_dir: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(data_dir.join(SERVER_LOCK)) else { return false };
+    matches!(
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockSharedNonblock),
+        Err((_, nix::errno::Errno::EWOULDBLOCK))
+    )
 }
 
 /// Creates `name` owned by `owner` if it does not exist, optionally from a template.

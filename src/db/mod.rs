@@ -2,6 +2,7 @@
 
 pub mod embedded;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -9,7 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
 use crate::config::Config;
-use embedded::EmbeddedCluster;
+use embedded::{EmbeddedCluster, ServerClaim};
 
 /// The oldest PostGIS Sweep runs on.
 pub const MIN_POSTGIS: (u32, u32) = (3, 1);
@@ -23,37 +24,63 @@ pub struct Database {
     pub pool: PgPool,
     /// The embedded cluster, when no database URL was configured.
     pub cluster: Option<EmbeddedCluster>,
+    data_dir: PathBuf,
+    server_claim: Option<ServerClaim>,
+}
+
+/// What a process opens the database for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Usage {
+    /// A server: it claims the embedded cluster (adopting one a killed server left running)
+    /// and stops it when it stops.
+    Server,
+    /// A one-off command: it stops the cluster afterwards only if it started it and no server
+    /// is using it.
+    Command,
 }
 
 impl Database {
     /// Opens the configured database (starting the embedded cluster if no URL is set), checks
     /// PostGIS and applies pending migrations.
-    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+    pub async fn open(config: &Config, usage: Usage) -> anyhow::Result<Self> {
+        let data_dir = config.data_dir.clone();
+        let mut server_claim = None;
         let (options, cluster) = match &config.database_url {
             Some(url) => {
                 let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
                 (options, None)
             }
             None => {
-                let data_dir = config.data_dir.clone();
+                if usage == Usage::Server {
+                    server_claim = Some(embedded::claim_for_server(&data_dir)?);
+                }
                 let bin = config.pg_bin.clone();
-                let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&data_dir, &bin)).await??;
+                let dir = data_dir.clone();
+                let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&dir, &bin)).await??;
                 cluster.bootstrap().await?;
+                // The schema belongs to the superuser; the application's role only gets grants.
+                let owner = connect(cluster.connect_options(embedded::APP_DATABASE, embedded::SUPERUSER)).await?;
+                let prepared = prepare(&owner, Some(embedded::APP_ROLE)).await;
+                owner.close().await;
+                prepared?;
                 let options = cluster.connect_options(embedded::APP_DATABASE, embedded::APP_ROLE);
                 (options, Some(cluster))
             }
         };
         let pool = connect(options).await?;
-        check_postgis(&pool).await?;
-        migrate(&pool).await?;
-        Ok(Self { pool, cluster })
+        if cluster.is_none() {
+            prepare(&pool, None).await?;
+        }
+        Ok(Self { pool, cluster, data_dir, server_claim })
     }
 
-    /// Closes the pool and stops the embedded cluster if this process started it.
+    /// Closes the pool and stops the embedded cluster when it is this process's to stop.
     pub async fn close(self) {
         self.pool.close().await;
         if let Some(cluster) = self.cluster {
-            if cluster.started_here() {
+            let ours =
+                self.server_claim.is_some() || (cluster.started_here() && !embedded::server_is_running(&self.data_dir));
+            if ours {
                 match tokio::task::spawn_blocking(move || cluster.stop()).await {
                     Ok(Ok(())) => tracing::info!("embedded PostgreSQL stopped"),
                     Ok(Err(error)) => tracing::error!(?error, "could not stop the embedded PostgreSQL"),
@@ -66,6 +93,15 @@ impl Database {
 
 /// A pool for the application with sensible timeouts.
 pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
+    // One plain connection first: a pool that cannot connect only says it timed out, while
+    // this says why (refused, unknown host, wrong password).
+    use sqlx::Connection;
+    let probe = tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect_with(&options)).await;
+    match probe {
+        Ok(Ok(connection)) => connection.close().await?,
+        Ok(Err(error)) => return Err(anyhow::Error::new(error).context("cannot connect to PostgreSQL")),
+        Err(_) => anyhow::bail!("cannot connect to PostgreSQL: no answer within 10 seconds"),
+    }
     PgPoolOptions::new()
         .max_connections(20)
         .min_connections(1)
@@ -103,6 +139,27 @@ pub async fn check_postgis(pool: &PgPool) -> anyhow::Result<()> {
             MIN_POSTGIS.0,
             MIN_POSTGIS.1
         );
+    }
+    Ok(())
+}
+
+/// Checks PostGIS and applies pending migrations as the schema's owner; then, if the
+/// application connects as another role, grants it what it needs and no more: no UPDATE,
+/// DELETE or TRUNCATE on the audit log, and, owning nothing, no way to grant itself those.
+pub async fn prepare(owner: &PgPool, app_role: Option<&str>) -> anyhow::Result<()> {
+    check_postgis(owner).await?;
+    migrate(owner).await?;
+    if let Some(role) = app_role {
+        let role = format!("\"{}\"", role.replace('"', "\"\""));
+        for statement in [
+            format!("GRANT USAGE ON SCHEMA public TO {role}"),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+            format!("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+            format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"),
+            format!("REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations, spatial_ref_sys FROM {role}"),
+        ] {
+            sqlx::query(&statement).execute(owner).await.with_context(|| format!("while running {statement}"))?;
+        }
     }
     Ok(())
 }

@@ -179,7 +179,7 @@ pub async fn update(
         && !disabled
         && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin));
     if loses_admin {
-        if matches!(actor, Actor::User { id: me, .. } if *me == id) {
+        if actor.user_id() == Some(id) {
             return Err(ApiError::conflict(
                 "own_admin_rights",
                 "you cannot disable or demote your own administrator account",
@@ -220,11 +220,31 @@ pub async fn update(
         Some(false) if disabled => "user.enable",
         _ => "user.update",
     };
+    // A disabled account's sessions end and its tokens are revoked: enabling it again does not
+    // bring back credentials that may have been handed on meanwhile.
+    let (sessions_ended, tokens_revoked) = if action == "user.disable" {
+        let sessions = sqlx::query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let tokens = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .bind(actor.user_id())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        (sessions, tokens)
+    } else {
+        (0, 0)
+    };
     AuditEvent::new(action)
         .on("user", id)
         .details(json!({
             "display_name": change.display_name, "role": change.role, "language": change.language,
-            "disabled_reason": change.disabled_reason,
+            "disabled_reason": change.disabled_reason, "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked,
         }))
         .write(&mut *tx, actor, address)
         .await?;

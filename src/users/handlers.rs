@@ -44,7 +44,7 @@ pub struct AccountChangeRequest {
     pub role: Option<Role>,
     /// New language.
     pub language: Option<String>,
-    /// `true` disables the account (its sessions and tokens stop working), `false` enables it.
+    /// `true` disables the account (its sessions end, its API tokens are revoked), `false` enables it.
     pub disabled: Option<bool>,
     /// Why it is disabled.
     pub disabled_reason: Option<String>,

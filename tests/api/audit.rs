@@ -69,6 +69,13 @@ async fn the_application_role_can_neither_update_nor_delete_nor_truncate_audit_r
     }
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(&app.db).await.unwrap();
     assert_eq!(count, 2);
+    // Owning nothing, the role cannot give itself those rights back or switch the guard off.
+    let _ = sqlx::query("GRANT UPDATE, DELETE ON audit_log TO CURRENT_USER").execute(&app.db).await;
+    let error =
+        sqlx::query("UPDATE audit_log SET action = 'x'").execute(&app.db).await.expect_err("still refused").to_string();
+    assert!(error.contains("permission denied"), "{error}");
+    let error = sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").execute(&app.db).await;
+    assert!(error.expect_err("only the owner may").to_string().contains("must be owner"));
 }
 
 #[tokio::test]

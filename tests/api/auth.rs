@@ -214,10 +214,13 @@ async fn five_wrong_passwords_lock_the_login_for_a_while_even_for_the_right_one(
 }
 
 #[tokio::test]
-async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working() {
+async fn disabling_an_account_ends_its_sessions_and_revokes_its_tokens_for_good() {
     let app = spawn_app().await;
     let id = app.create_user("olga", Role::Dispatcher).await;
     let session = app.login("olga", PASSWORD).await;
+    let issued =
+        json_body(session.post(app.at("/api/tokens")).json(&json!({"name": "phone"})).send().await.unwrap()).await;
+    let token = issued["secret"].as_str().unwrap().to_string();
     let admin = app.logged_in(Role::Admin).await;
     let disable = admin
         .patch(app.at(&format!("/api/users/{id}")))
@@ -227,8 +230,19 @@ async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working() {
         .unwrap();
     assert_eq!(json_body(disable).await["disabled_reason"], "left the team");
 
-    expect_error(session.get(app.at("/api/auth/me")).send().await.unwrap(), StatusCode::FORBIDDEN, "account_disabled")
-        .await;
+    expect_error(
+        session.get(app.at("/api/auth/me")).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+    )
+    .await;
+    let bearer = reqwest::Client::new();
+    expect_error(
+        bearer.get(app.at("/api/auth/me")).bearer_auth(&token).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "token_revoked",
+    )
+    .await;
     let again = app
         .client()
         .post(app.at("/api/auth/login"))
@@ -237,6 +251,80 @@ async fn a_disabled_account_cannot_log_in_and_its_open_session_stops_working() {
         .await
         .unwrap();
     expect_error(again, StatusCode::FORBIDDEN, "account_disabled").await;
+
+    // Enabled again, she logs in anew; the old session and token stay dead.
+    admin.patch(app.at(&format!("/api/users/{id}"))).json(&json!({"disabled": false})).send().await.unwrap();
+    expect_error(
+        session.get(app.at("/api/auth/me")).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+    )
+    .await;
+    expect_error(
+        bearer.get(app.at("/api/auth/me")).bearer_auth(&token).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "token_revoked",
+    )
+    .await;
+    app.login("olga", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_token_cannot_issue_more_tokens() {
+    let app = spawn_app().await;
+    app.create_user("pbx", Role::Admin).await;
+    let session = app.login("pbx", PASSWORD).await;
+    let issued =
+        json_body(session.post(app.at("/api/tokens")).json(&json!({"name": "integration"})).send().await.unwrap())
+            .await;
+    let token = issued["secret"].as_str().unwrap();
+    let minted = reqwest::Client::new()
+        .post(app.at("/api/tokens"))
+        .bearer_auth(token)
+        .json(&json!({"name": "another"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(minted, StatusCode::FORBIDDEN, "session_required").await;
+}
+
+#[tokio::test]
+async fn an_admin_cannot_demote_themselves_with_a_token_either() {
+    let app = spawn_app().await;
+    let id = app.create_user("chief", Role::Admin).await;
+    app.create_user("deputy", Role::Admin).await;
+    let session = app.login("chief", PASSWORD).await;
+    let issued =
+        json_body(session.post(app.at("/api/tokens")).json(&json!({"name": "script"})).send().await.unwrap()).await;
+    let token = issued["secret"].as_str().unwrap();
+    let demote = reqwest::Client::new()
+        .patch(app.at(&format!("/api/users/{id}")))
+        .bearer_auth(token)
+        .json(&json!({"role": "volunteer"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(demote, StatusCode::CONFLICT, "own_admin_rights").await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_address_the_proxy_saw_is_recorded_not_one_the_client_wrote() {
+    let app = crate::helpers::spawn_app_with(|c| c.trust_proxy = true).await;
+    app.create_user("olga", Role::Dispatcher).await;
+    let response = app
+        .client()
+        .post(app.at("/api/auth/login"))
+        .header("x-forwarded-for", "6.6.6.6, 203.0.113.7")
+        .json(&json!({"login": "olga", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let address: String = sqlx::query_scalar("SELECT host(address) FROM audit_log WHERE action = 'auth.login'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(address, "203.0.113.7");
 }
 
 #[tokio::test]

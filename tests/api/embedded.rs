@@ -175,6 +175,14 @@ fn a_normal_user_runs_the_embedded_cluster_too() {
     let list = sweep(&binary, &data_dir, &["user", "list"], "", as_user);
     assert!(text(&list).contains("ivan"), "{}", text(&list));
     assert!(cluster_is_stopped(&data_dir));
+    if let Some(user) = as_user {
+        // Root, on a cluster a normal user made, runs it as that user and leaves it theirs.
+        let owner = User::from_name(user).unwrap().unwrap().uid.as_raw();
+        let as_root = sweep(&binary, &data_dir, &["user", "list"], "", None);
+        assert!(text(&as_root).contains("ivan"), "{}", text(&as_root));
+        let version_owner = nix::sys::stat::stat(&data_dir.join("postgres/PG_VERSION")).unwrap().st_uid;
+        assert_eq!(version_owner, owner);
+    }
     cleanup(&data_dir);
     let _ = std::fs::remove_dir_all(binary_dir);
 }
@@ -199,4 +207,57 @@ fn as_root_a_data_folder_the_postgres_user_cannot_enter_still_works() {
     assert!(text(&list).contains("root.user"), "{}", text(&list));
     cleanup(&data_dir);
     let _ = std::fs::remove_dir_all(private);
+}
+
+async fn readyz(server: &Server) -> StatusCode {
+    reqwest::get(format!("{}/readyz", server.url)).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn a_command_run_while_serving_leaves_the_cluster_to_the_server_and_a_second_server_is_refused() {
+    let data_dir = public_dir();
+    let server = start_server(&data_dir);
+    let add =
+        sweep(Path::new(SWEEP), &data_dir, &["user", "add", "late", "--role", "volunteer"], "late password\n", None);
+    assert!(add.status.success(), "{}", text(&add));
+    assert_eq!(readyz(&server).await, StatusCode::OK, "the command did not stop the server's database");
+
+    let second = Command::new(SWEEP)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["--listen", "127.0.0.1:0", "--log-level", "warn", "serve"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(text(&second).contains("another `sweep serve` already uses the data folder"), "{}", text(&second));
+    assert_eq!(readyz(&server).await, StatusCode::OK);
+
+    stop_server(server);
+    assert!(cluster_is_stopped(&data_dir));
+    cleanup(&data_dir);
+}
+
+#[tokio::test]
+async fn after_a_kill_9_the_next_server_adopts_the_running_cluster_and_stops_it_at_the_end() {
+    let data_dir = public_dir();
+    let add =
+        sweep(Path::new(SWEEP), &data_dir, &["user", "add", "olga", "--role", "dispatcher"], "olga password\n", None);
+    assert!(add.status.success(), "{}", text(&add));
+    let mut server = start_server(&data_dir);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    assert!(!cluster_is_stopped(&data_dir), "PostgreSQL outlives a killed sweep");
+
+    let server = start_server(&data_dir);
+    let login = reqwest::Client::new()
+        .post(format!("{}/api/auth/login", server.url))
+        .json(&json!({"login": "olga", "password": "olga password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    stop_server(server);
+    assert!(cluster_is_stopped(&data_dir), "the adopting server stopped the cluster");
+    cleanup(&data_dir);
 }

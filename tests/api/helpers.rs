@@ -46,13 +46,12 @@ pub fn cluster() -> &'static TestCluster {
                     .await
                     .unwrap();
                 embedded::create_database(&mut admin, TEMPLATE, embedded::APP_ROLE, None).await.unwrap();
-                let mut template =
-                    PgConnection::connect_with(&cluster.connect_options(TEMPLATE, embedded::SUPERUSER)).await.unwrap();
-                embedded::create_postgis(&mut template).await.unwrap();
-                template.close().await.unwrap();
-                let pool = sweep::db::connect(cluster.connect_options(TEMPLATE, embedded::APP_ROLE)).await.unwrap();
-                sweep::db::migrate(&pool).await.expect("migrations apply to an empty database");
-                pool.close().await;
+                // As in the embedded default: the superuser owns the schema, the server's role has grants.
+                let owner = sweep::db::connect(cluster.connect_options(TEMPLATE, embedded::SUPERUSER)).await.unwrap();
+                sweep::db::prepare(&owner, Some(embedded::APP_ROLE))
+                    .await
+                    .expect("migrations apply to an empty database");
+                owner.close().await;
                 admin.close().await.unwrap();
             });
             TestCluster { cluster, data_dir }
@@ -101,8 +100,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.web_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"));
     adjust(&mut config);
     let db = sweep::db::connect(config.database_url.as_ref().unwrap().parse().unwrap()).await.unwrap();
-    sweep::db::check_postgis(&db).await.unwrap();
-    sweep::db::migrate(&db).await.unwrap();
     let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel::<()>();

@@ -18,6 +18,8 @@ enum Access {
     Public,
     /// Anyone logged in.
     AnyRole,
+    /// Anyone logged in with a console session; refused (403) with an API token.
+    AnySession,
     /// Only these roles.
     Only(&'static [Role]),
 }
@@ -33,11 +35,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Public),
     ("GET", "/api/config", Public),
+    ("GET", "/api/openapi.json", Public),
     ("POST", "/api/auth/login", Public),
     ("GET", "/api/auth/me", AnyRole),
     ("PUT", "/api/auth/password", AnyRole),
     ("GET", "/api/tokens", AnyRole),
-    ("POST", "/api/tokens", AnyRole),
+    ("POST", "/api/tokens", AnySession),
     ("POST", "/api/tokens/{id}/revoke", AnyRole),
     ("GET", "/api/users", Only(&[Admin])),
     ("POST", "/api/users", Only(&[Admin])),
@@ -135,12 +138,13 @@ async fn walk(credential: Credential) {
     for role in Role::ALL {
         let client = caller(&app, role, credential).await;
         for (method, path, access) in MATRIX {
-            let allowed = match access {
-                Public | AnyRole => true,
-                Only(roles) => roles.contains(&role),
+            let (allowed, refusal) = match access {
+                Public | AnyRole => (true, ""),
+                AnySession => (matches!(credential, Credential::Session), "session_required"),
+                Only(roles) => (roles.contains(&role), "forbidden"),
             };
             let (status, body) = call(&app, &client, method, path).await;
-            let refused = status == StatusCode::FORBIDDEN && body["error"] == "forbidden";
+            let refused = status == StatusCode::FORBIDDEN && body["error"] == refusal;
             let ok = if allowed { !matches!(status.as_u16(), 401 | 403) && status.as_u16() < 500 } else { refused };
             if !ok {
                 failures.push(format!(

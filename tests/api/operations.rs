@@ -46,6 +46,7 @@ async fn the_demo_refuses_a_database_with_real_accounts() {
     app.create_user("real.dispatcher", sweep::auth::Role::Dispatcher).await;
     let error = sweep::demo::seed(&app.db).await.unwrap_err().to_string();
     assert!(error.contains("not demo accounts"), "{error}");
-    let demo_accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE login = 'dispatcher'").fetch_one(&app.db).await.unwrap();
+    let demo_accounts: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE login = 'dispatcher'").fetch_one(&app.db).await.unwrap();
     assert_eq!(demo_accounts, 0);
 }
