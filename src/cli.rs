@@ -97,7 +97,7 @@ pub enum AuditCommand {
 /// Sets up logging as configured.
 pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| {
-        eprintln!("sweep: log level {:?} is not valid; using info", config.log_level);
+        eprintln!("sweep: log level {:?} is not valid; using info,sqlx=warn", config.log_level);
         tracing_subscriber::EnvFilter::new("info,sqlx=warn")
     });
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);

@@ -2,7 +2,13 @@
 //! a meeting point, the team's staff and volunteers. Loaded by `sweep demo`; loading it again
 //! changes nothing.
 
+use anyhow::Context;
 use sqlx::PgPool;
+
+use crate::cases::card::{CardFields, Contact, Point};
+use crate::cases::casework::{self, PlaceFields, Transition};
+use crate::cases::journal::Author;
+use crate::cases::lifecycle::Status;
 
 use crate::audit::Actor;
 use crate::auth::Role;
@@ -79,29 +85,68 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     if exists {
         return Ok(());
     }
+    let dispatcher = accounts::find_by_login(db, "dispatcher").await?.context("the demo dispatcher exists")?;
+    let coordinator = accounts::find_by_login(db, "coordinator").await?.context("the demo coordinator exists")?;
+    let olga = Author { user_id: Some(dispatcher.id), name: dispatcher.display_name };
+    let andrey = Author { user_id: Some(coordinator.id), name: coordinator.display_name };
+    let now = chrono::Utc::now();
+    let fields = CardFields {
+        full_name: Some("Иванова Мария Петровна".into()),
+        sex: Some("female".into()),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1947, 3, 12),
+        category: Some("dementia".into()),
+        person_phone: Some("+7 916 555-12-34".into()),
+        height_cm: Some(160),
+        build: Some("худощавое".into()),
+        appearance: Some("Седые короткие волосы, ходит с палочкой".into()),
+        clothing: Some("Тёмно-синее пальто, серый платок, резиновые сапоги".into()),
+        health: Some("Деменция, гипертония".into()),
+        medication: Some("Лекарства от давления, утром не приняла".into()),
+        mental_state: Some("Деменция: может не узнавать людей и не отзываться".into()),
+        circumstances: Some(
+            "Утром ушла из дома в деревне Дурыкино за грибами и не вернулась. Заявила дочь в 14:20.".into(),
+        ),
+        weather: Some("cold".into()),
+        last_seen_at: Some(now - chrono::Duration::hours(9)),
+        last_seen: Some(Point { lat: 56.0968, lon: 36.7862 }),
+        last_seen_address: Some("Московская обл., Солнечногорский р-н, д. Дурыкино, край леса у ул. Лесной".into()),
+        contacts: Some(vec![Contact {
+            name: "Иванова Елена Сергеевна".into(),
+            relation: Some("дочь".into()),
+            phone: Some("+7 903 111-22-33".into()),
+            note: None,
+        }]),
+        police_unit: Some("ОМВД России по г.о. Солнечногорск".into()),
+        police_case_number: Some("КУСП 12345".into()),
+        situation: Some("Идёт прочёсывание леса к северу от деревни".into()),
+        ..Default::default()
+    };
     let mut tx = db.begin().await?;
-    let case_id: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO cases (number, full_name, sex, birth_date, category, status, appearance, clothing, circumstances,
-                            last_seen_at, last_seen_point, last_seen_address, created_by)
-         VALUES ($1, 'Иванова Мария Петровна', 'female', date '1947-03-12', 'dementia', 'search_active',
-                 'Рост 160 см, худощавая, седые короткие волосы, ходит с палочкой',
-                 'Тёмно-синее пальто, серый платок, резиновые сапоги',
-                 'Утром ушла из дома в деревне Дурыкино за грибами и не вернулась. Страдает деменцией, принимает лекарства от давления.',
-                 now() - interval '9 hours', ST_SetSRID(ST_MakePoint(36.7862, 56.0968), 4326),
-                 'Московская обл., Солнечногорский р-н, д. Дурыкино, край леса у ул. Лесной',
-                 (SELECT id FROM users WHERE login = 'dispatcher'))
-         RETURNING id",
-    )
-    .bind(DEMO_CASE_NUMBER)
-    .fetch_one(&mut *tx)
-    .await?;
+    let case_id = casework::open(&mut tx, fields, &olga, 36.8).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    sqlx::query("UPDATE cases SET number = $2 WHERE id = $1")
+        .bind(case_id)
+        .bind(DEMO_CASE_NUMBER)
+        .execute(&mut *tx)
+        .await?;
+    let start = Transition {
+        to: Status::SearchActive,
+        reason: Some("Решение о поиске принято с полицией".into()),
+        outcome: None,
+    };
+    casework::transition(&mut tx, case_id, start, &andrey).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (name, lat, lon) in [("Дом дочери, ул. Центральная, 5", 56.0941, 36.7815), ("Старая ферма", 56.1032, 36.8105)]
+    {
+        let place = PlaceFields { name: Some(name.into()), point: Some(Point { lat, lon }), ..Default::default() };
+        casework::add_place(&mut tx, case_id, place, &olga).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     sqlx::query(
         "INSERT INTO search_areas (case_id, name, geom, created_by)
          VALUES ($1, 'Лес к северу от Дурыкино',
                  ST_GeomFromText('POLYGON((36.7800 56.0985, 36.8230 56.0985, 36.8260 56.1170, 36.7960 56.1215, 36.7780 56.1120, 36.7800 56.0985))', 4326),
-                 (SELECT id FROM users WHERE login = 'coordinator'))",
+                 $2)",
     )
     .bind(case_id)
+    .bind(coordinator.id)
     .execute(&mut *tx)
     .await?;
     sqlx::query(

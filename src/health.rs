@@ -44,8 +44,9 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     }
 }
 
-/// Prometheus metrics in text format.
-#[utoipa::path(get, path = "/metrics", tag = "health", security(()), responses((status = 200, content_type = "text/plain", body = String)))]
+/// Prometheus metrics in OpenMetrics text format.
+#[utoipa::path(get, path = "/metrics", tag = "health", security(()),
+    responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],

@@ -14,6 +14,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod operations;
+pub mod realtime;
 pub mod state;
 pub mod users;
 pub mod web;
@@ -78,6 +79,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(cases::router())
         .merge(operations::router())
+        .merge(realtime::router())
 }
 
 /// The API description (OpenAPI 3.1) of every route.
@@ -131,12 +133,26 @@ pub fn install_crypto_provider() {
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the
-/// requests in flight.
+/// requests in flight. The background work (live updates, checklist escalation) runs as long.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let background = [
+        tokio::spawn(realtime::listen(state.clone(), state.shutdown.subscribe())),
+        tokio::spawn(cases::run_escalation(state.clone(), state.shutdown.subscribe())),
+    ];
+    let stop = state.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+    let result = axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
+    for task in background {
+        let _ = task.await;
+    }
+    result
 }

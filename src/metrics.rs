@@ -54,7 +54,7 @@ impl Metrics {
         Self { registry: Arc::new(registry), requests, durations, pool_size, pool_idle }
     }
 
-    /// The metrics in Prometheus text format.
+    /// The metrics in OpenMetrics text format (which Prometheus reads).
     pub fn render(&self, pool: &sqlx::PgPool) -> String {
         self.pool_size.set(i64::from(pool.size()));
         self.pool_idle.set(pool.num_idle() as i64);

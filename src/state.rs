@@ -7,6 +7,7 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::realtime::Hub;
 
 /// Shared application state: cheap to clone.
 #[derive(Clone)]
@@ -20,12 +21,17 @@ pub struct App {
     pub config: Config,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Live updates for this instance's consoles.
+    pub hub: Hub,
+    /// Turns true when the server begins to shut down: long-lived work ends itself.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
     /// State for a server on `db` with `config`.
     pub fn new(db: PgPool, config: Config) -> Self {
-        Self(Arc::new(App { db, config, metrics: Metrics::new() }))
+        let shutdown = tokio::sync::watch::Sender::new(false);
+        Self(Arc::new(App { db, config, metrics: Metrics::new(), hub: Hub::new(1024), shutdown }))
     }
 }
 

@@ -215,6 +215,25 @@ fn principal(row: CredentialRow, credential: fn(Uuid) -> Credential) -> Principa
     }
 }
 
+/// Whether the credential `principal` came with still works (not revoked or expired, the
+/// account not disabled): long-lived connections ask this now and then.
+pub async fn still_valid(state: &AppState, principal: &Principal) -> bool {
+    let query = match principal.credential {
+        Credential::Session(id) => sqlx::query_scalar::<_, bool>(
+            "SELECT s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+        )
+        .bind(id),
+        Credential::Token(id) => sqlx::query_scalar::<_, bool>(
+            "SELECT t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.disabled_at IS NULL
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
+        )
+        .bind(id),
+    };
+    // A database outage is not the credential's fault: keep the connection.
+    query.fetch_optional(&state.db).await.map(|valid| valid.unwrap_or(false)).unwrap_or(true)
+}
+
 /// The client's address: the peer, or, behind one trusted reverse proxy, the last
 /// X-Forwarded-For entry (the one that proxy appended).
 #[derive(Clone, Copy, Debug)]
@@ -225,11 +244,14 @@ impl FromRequestParts<AppState> for ClientAddress {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if state.config.trust_proxy {
+            // The proxy appends the address it saw, to the last header line; earlier entries
+            // and lines come from the client.
             let forwarded = parts
                 .headers
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
-                // The proxy appends the address it saw; earlier entries come from the client.
                 .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse().ok());
             if forwarded.is_some() {

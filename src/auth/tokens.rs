@@ -145,10 +145,15 @@ pub async fn issue(
     }
     let secret = new_secret(TOKEN_PREFIX);
     let mut tx = state.db.begin().await?;
-    let owner_exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)").bind(owner).fetch_one(&mut *tx).await?;
-    if !owner_exists {
-        return Err(ApiError::invalid_field("user_id", "there is no such user"));
+    let disabled: Option<bool> = sqlx::query_scalar("SELECT disabled_at IS NOT NULL FROM users WHERE id = $1")
+        .bind(owner)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match disabled {
+        None => return Err(ApiError::invalid_field("user_id", "there is no such user")),
+        // Enabling an account must not bring to life a credential made while it was disabled.
+        Some(true) => return Err(ApiError::invalid_field("user_id", "this account is disabled")),
+        Some(false) => {}
     }
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_by, expires_at)

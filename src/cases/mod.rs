@@ -1,16 +1,88 @@
-//! Missing-person cases (карточки): the list for the console. The card, its log, checklists
-//! and the police liaison's view grow here.
+//! Missing-person cases: reports (обращения) and the telephony hook, the card (карточка), its
+//! lifecycle and urgency, the incident log (журнал), checklists that start by themselves.
 
+pub mod calls;
+pub mod card;
+pub mod casework;
+pub mod checklists;
 mod handlers;
+pub mod journal;
+pub mod lifecycle;
+pub mod lists;
 pub mod policy;
+pub mod reports;
+pub mod urgency;
 
+use serde_json::{json, Value};
+use sqlx::PgPool;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::auth::Role;
+use crate::realtime::{Audience, Notice};
 use crate::state::AppState;
 
-pub use handlers::{CaseList, CaseSummary};
+pub use checklists::run_escalation;
 
 /// The routes of this capability.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(handlers::list))
+    use handlers::*;
+    OpenApiRouter::new()
+        .routes(routes!(cards::list, cards::create))
+        .routes(routes!(cards::similar))
+        .routes(routes!(cards::get, cards::update))
+        .routes(routes!(cards::transition))
+        .routes(routes!(cards::set_urgency))
+        .routes(routes!(cards::add_place))
+        .routes(routes!(cards::update_place))
+        .routes(routes!(cards::update_task))
+        .routes(routes!(cards::overdue))
+        .routes(routes!(cards::shift))
+        .routes(routes!(journal::list, journal::add))
+        .routes(routes!(reports::list, reports::create))
+        .routes(routes!(reports::get))
+        .routes(routes!(reports::close))
+        .routes(routes!(reports::link))
+        .routes(routes!(reports::to_case))
+        .routes(routes!(calls::announce))
+        .routes(routes!(checklists::list, checklists::create))
+        .routes(routes!(checklists::update))
+}
+
+/// The console message a notice stands for, and who may see it; `None` if what it names is gone.
+pub async fn live_message(db: &PgPool, notice: &Notice) -> sqlx::Result<Option<(Audience, Value)>> {
+    let mut conn = db.acquire().await?;
+    Ok(match notice {
+        Notice::Call { id } => match calls::find(&mut conn, *id).await? {
+            Some(call) => {
+                let matches = calls::matches(&mut conn, &call.caller_number).await?;
+                Some((Audience::Staff, json!({ "type": "call.incoming", "call": call, "matches": matches })))
+            }
+            None => None,
+        },
+        Notice::JournalEntry { case_id, entry_id } => journal::find(&mut conn, *entry_id)
+            .await?
+            .map(|entry| (Audience::Staff, json!({ "type": "journal.entry", "case_id": case_id, "entry": entry }))),
+        Notice::CaseChanged { case_id } => {
+            let row: Option<(String, lifecycle::Status, urgency::UrgencyClass)> =
+                sqlx::query_as("SELECT number, status, coalesce(urgency_override, urgency) FROM cases WHERE id = $1")
+                    .bind(case_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            row.map(|(number, status, urgency)| {
+                let message = json!({ "type": "case.changed", "case_id": case_id, "number": number, "status": status, "urgency": urgency });
+                (Audience::Staff, message)
+            })
+        }
+        Notice::ReportChanged { report_id } => {
+            Some((Audience::Staff, json!({ "type": "report.changed", "report_id": report_id })))
+        }
+        Notice::TaskOverdue { task_id, level } => {
+            let audience = if *level >= 2 {
+                Audience::Roles(&[Role::Admin, Role::Dispatcher, Role::Coordinator])
+            } else {
+                Audience::Roles(&[Role::Admin, Role::Dispatcher])
+            };
+            checklists::overdue_message(db, *task_id, *level).await?.map(|message| (audience, message))
+        }
+    })
 }

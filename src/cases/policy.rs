@@ -1,14 +1,83 @@
-//! Who may read cases.
+//! Who may do what with cases, reports, calls and checklists.
 
-use crate::auth::{role_in, Policy, Principal, Role};
+use axum::http::StatusCode;
 
-/// Reading the list of all cases: the team's staff. Police liaisons will read only the cases
-/// shared with them, through their own route; volunteers see only what their task needs.
-pub struct ListCases;
+use crate::auth::{role_in, Credential, Policy, Principal, Role};
+use crate::error::ApiError;
 
-impl Policy for ListCases {
-    const ACTION: &'static str = "list all cases";
+const STAFF: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Coordinator];
+
+/// Reading every case, its card, log and tasks: the team's staff. Police liaisons will read
+/// only the cases shared with them; volunteers only what their task needs.
+pub struct ReadCases;
+
+impl Policy for ReadCases {
+    const ACTION: &'static str = "read cases";
     fn allows(principal: &Principal) -> bool {
-        role_in(principal, &[Role::Admin, Role::Dispatcher, Role::Coordinator])
+        role_in(principal, STAFF)
+    }
+}
+
+/// Opening cases, changing cards, moving them through their lifecycle, writing the log,
+/// ticking places and tasks: the team's staff.
+pub struct WorkCases;
+
+impl Policy for WorkCases {
+    const ACTION: &'static str = "work on cases";
+    fn allows(principal: &Principal) -> bool {
+        role_in(principal, STAFF)
+    }
+}
+
+/// Overriding a case's computed urgency: coordinators and administrators (logged).
+pub struct OverrideUrgency;
+
+impl Policy for OverrideUrgency {
+    const ACTION: &'static str = "override a case's urgency";
+    fn allows(principal: &Principal) -> bool {
+        role_in(principal, &[Role::Admin, Role::Coordinator])
+    }
+}
+
+/// Registering and handling reports: the team's staff.
+pub struct HandleReports;
+
+impl Policy for HandleReports {
+    const ACTION: &'static str = "handle reports";
+    fn allows(principal: &Principal) -> bool {
+        role_in(principal, STAFF)
+    }
+}
+
+/// Announcing incoming calls: a telephony integration, with an API token of an administrator
+/// or dispatcher account.
+pub struct AnnounceCalls;
+
+impl Policy for AnnounceCalls {
+    const ACTION: &'static str = "announce incoming calls";
+    fn allows(principal: &Principal) -> bool {
+        matches!(principal.credential, Credential::Token(_)) && role_in(principal, &[Role::Admin, Role::Dispatcher])
+    }
+    fn refusal(principal: &Principal) -> ApiError {
+        match principal.credential {
+            Credential::Session(_) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "token_required",
+                "incoming calls are announced by a telephony integration with an API token",
+            ),
+            Credential::Token(_) => {
+                ApiError::forbidden(format!("the role {} may not announce incoming calls", principal.role))
+            }
+        }
+    }
+}
+
+/// Editing checklist templates: administrators.
+pub struct ManageChecklists;
+
+impl Policy for ManageChecklists {
+    const ACTION: &'static str = "edit checklist templates";
+    fn allows(principal: &Principal) -> bool {
+        role_in(principal, &[Role::Admin])
     }
 }

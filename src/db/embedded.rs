@@ -252,8 +252,9 @@ impl EmbeddedCluster {
 /// Whom the database server runs as: as root, the owner of an existing cluster (a normal user
 /// may have made it) or else `postgres`; as a normal user, that user, who must own the cluster.
 fn server_user(data_dir: &Path) -> anyhow::Result<Option<User>> {
-    let version_file = data_dir.join("postgres/PG_VERSION");
-    let existing_owner = std::fs::metadata(&version_file).ok().map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+    // The folder itself: a file inside it cannot be looked at by anyone but its owner.
+    let existing_owner =
+        std::fs::metadata(data_dir.join("postgres")).ok().map(|m| std::os::unix::fs::MetadataExt::uid(&m));
     let me = Uid::effective();
     if !me.is_root() {
         if let Some(owner) = existing_owner.filter(|owner| *owner != me.as_raw()) {
@@ -287,7 +288,12 @@ pub fn claim_for_server(data_dir: &Path) -> anyhow::Result<ServerClaim> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("while creating the data folder {}", data_dir.display()))?;
     let path = data_dir.join(SERVER_LOCK);
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("while opening the server lock {}", path.display()))?;
     match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
         Ok(lock) => Ok(ServerClaim { _lock: lock }),
         Err((_, nix::errno::Errno::EWOULDBLOCK)) => bail!(
@@ -308,11 +314,12 @@ pub fn server_is_running(data_dir: &Path) -> bool {
     )
 }
 
-/// Creates `name` owned by `owner` if it does not exist, optionally from a template.
+/// Creates `name` if it does not exist (owned by the superuser, `user` may connect),
+/// optionally from a template.
 pub async fn create_database(
     admin: &mut sqlx::PgConnection,
     name: &str,
-    owner: &str,
+    user: &str,
     template: Option<&str>,
 ) -> anyhow::Result<()> {
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
@@ -320,8 +327,15 @@ pub async fn create_database(
         .fetch_one(&mut *admin)
         .await?;
     if !exists {
+        // The superuser owns the database and so its `public` schema: a schema's owner may drop
+        // any table in it, and the application's role must not be able to drop the audit log.
         let template = template.map(|t| format!(" TEMPLATE \"{t}\"")).unwrap_or_default();
-        sqlx::query(&format!("CREATE DATABASE \"{name}\" OWNER \"{owner}\"{template}")).execute(&mut *admin).await?;
+        sqlx::query(&format!("CREATE DATABASE \"{name}\" OWNER \"{SUPERUSER}\"{template}"))
+            .execute(&mut *admin)
+            .await?;
+        sqlx::query(&format!("GRANT CONNECT, TEMPORARY ON DATABASE \"{name}\" TO \"{user}\""))
+            .execute(&mut *admin)
+            .await?;
     }
     Ok(())
 }

@@ -15,6 +15,9 @@ use embedded::{EmbeddedCluster, ServerClaim};
 /// The oldest PostGIS Sweep runs on.
 pub const MIN_POSTGIS: (u32, u32) = (3, 1);
 
+/// Tables that only ever grow: history that must not be rewritten.
+pub const APPEND_ONLY: [&str; 3] = ["audit_log", "journal_entries", "case_transitions"];
+
 /// The migrations under `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -99,7 +102,7 @@ pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
     let probe = tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect_with(&options)).await;
     match probe {
         Ok(Ok(connection)) => connection.close().await?,
-        Ok(Err(error)) => return Err(anyhow::Error::new(error).context("cannot connect to PostgreSQL")),
+        Ok(Err(error)) => anyhow::bail!("cannot connect to PostgreSQL: {error}"),
         Err(_) => anyhow::bail!("cannot connect to PostgreSQL: no answer within 10 seconds"),
     }
     PgPoolOptions::new()
@@ -145,7 +148,7 @@ pub async fn check_postgis(pool: &PgPool) -> anyhow::Result<()> {
 
 /// Checks PostGIS and applies pending migrations as the schema's owner; then, if the
 /// application connects as another role, grants it what it needs and no more: no UPDATE,
-/// DELETE or TRUNCATE on the audit log, and, owning nothing, no way to grant itself those.
+/// DELETE or TRUNCATE on the [`APPEND_ONLY`] tables, and, owning nothing, no way to grant itself those.
 pub async fn prepare(owner: &PgPool, app_role: Option<&str>) -> anyhow::Result<()> {
     check_postgis(owner).await?;
     migrate(owner).await?;
@@ -155,7 +158,7 @@ pub async fn prepare(owner: &PgPool, app_role: Option<&str>) -> anyhow::Result<(
             format!("GRANT USAGE ON SCHEMA public TO {role}"),
             format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
             format!("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
-            format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"),
+            format!("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {role}", APPEND_ONLY.join(", ")),
             format!("REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations, spatial_ref_sys FROM {role}"),
         ] {
             sqlx::query(&statement).execute(owner).await.with_context(|| format!("while running {statement}"))?;
@@ -164,9 +167,21 @@ pub async fn prepare(owner: &PgPool, app_role: Option<&str>) -> anyhow::Result<(
     Ok(())
 }
 
-/// Applies the migrations that have not run yet.
+/// Applies the migrations that have not run yet. When none is pending nothing is touched, so
+/// a role that may not create tables (the schema has another owner) still starts.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await.context("while applying database migrations")?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+    let pending =
+        MIGRATOR.iter().filter(|m| !m.migration_type.is_down_migration()).any(|m| !applied.contains(&m.version));
+    if !pending {
+        return Ok(());
+    }
+    MIGRATOR.run(pool).await.context(
+        "while applying database migrations (they need a role that owns the schema; see docs/operations.md)",
+    )?;
     Ok(())
 }
 

@@ -76,6 +76,11 @@ async fn the_application_role_can_neither_update_nor_delete_nor_truncate_audit_r
     assert!(error.contains("permission denied"), "{error}");
     let error = sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").execute(&app.db).await;
     assert!(error.expect_err("only the owner may").to_string().contains("must be owner"));
+    // Nor own the schema, which would let it drop the table and build a forged one.
+    let error = sqlx::query("DROP TABLE audit_log").execute(&app.db).await.expect_err("no drop").to_string();
+    assert!(error.contains("must be owner"), "{error}");
+    let error = sqlx::query("CREATE TABLE forged (id int)").execute(&app.db).await.expect_err("no create").to_string();
+    assert!(error.contains("permission denied"), "{error}");
 }
 
 #[tokio::test]

@@ -22,6 +22,8 @@ enum Access {
     AnySession,
     /// Only these roles.
     Only(&'static [Role]),
+    /// Only these roles, and only with an API token (integrations); a session gets 403.
+    TokenOnly(&'static [Role]),
 }
 
 use Access::*;
@@ -49,8 +51,32 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/users/{id}/password", Only(&[Admin])),
     ("GET", "/api/audit", Only(&[Admin])),
     ("GET", "/api/audit/verify", Only(&[Admin])),
-    ("GET", "/api/cases", Only(STAFF)),
     ("GET", "/api/map/features", Only(STAFF)),
+    ("GET", "/api/live", Only(STAFF)),
+    ("GET", "/api/cases", Only(STAFF)),
+    ("POST", "/api/cases", Only(STAFF)),
+    ("GET", "/api/cases/similar", Only(STAFF)),
+    ("GET", "/api/cases/{id}", Only(STAFF)),
+    ("PATCH", "/api/cases/{id}", Only(STAFF)),
+    ("POST", "/api/cases/{id}/transitions", Only(STAFF)),
+    ("PUT", "/api/cases/{id}/urgency", Only(&[Admin, Coordinator])),
+    ("POST", "/api/cases/{id}/places", Only(STAFF)),
+    ("PATCH", "/api/cases/{id}/places/{place_id}", Only(STAFF)),
+    ("PATCH", "/api/cases/{id}/tasks/{task_id}", Only(STAFF)),
+    ("GET", "/api/cases/{id}/journal", Only(STAFF)),
+    ("POST", "/api/cases/{id}/journal", Only(STAFF)),
+    ("GET", "/api/tasks/overdue", Only(STAFF)),
+    ("GET", "/api/shift", Only(STAFF)),
+    ("GET", "/api/reports", Only(STAFF)),
+    ("POST", "/api/reports", Only(STAFF)),
+    ("GET", "/api/reports/{id}", Only(STAFF)),
+    ("POST", "/api/reports/{id}/close", Only(STAFF)),
+    ("POST", "/api/reports/{id}/link", Only(STAFF)),
+    ("POST", "/api/reports/{id}/case", Only(STAFF)),
+    ("POST", "/api/intake/calls", TokenOnly(&[Admin, Dispatcher])),
+    ("GET", "/api/checklist-templates", Only(&[Admin])),
+    ("POST", "/api/checklist-templates", Only(&[Admin])),
+    ("PATCH", "/api/checklist-templates/{id}", Only(&[Admin])),
     ("POST", "/api/auth/logout", AnyRole),
 ];
 
@@ -98,7 +124,11 @@ async fn caller(app: &TestApp, role: Role, credential: Credential) -> reqwest::C
 }
 
 async fn call(app: &TestApp, client: &reqwest::Client, method: &str, path: &str) -> (StatusCode, serde_json::Value) {
-    let path = path.replace("{id}", &Uuid::new_v4().to_string());
+    // Every path parameter is an id nobody has.
+    let mut path = path.to_string();
+    while let (Some(open), Some(close)) = (path.find('{'), path.find('}')) {
+        path.replace_range(open..=close, &Uuid::new_v4().to_string());
+    }
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = client.request(method.clone(), app.at(&path));
     if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
@@ -142,6 +172,10 @@ async fn walk(credential: Credential) {
                 Public | AnyRole => (true, ""),
                 AnySession => (matches!(credential, Credential::Session), "session_required"),
                 Only(roles) => (roles.contains(&role), "forbidden"),
+                TokenOnly(roles) => match credential {
+                    Credential::Session => (false, "token_required"),
+                    Credential::Token => (roles.contains(&role), "forbidden"),
+                },
             };
             let (status, body) = call(&app, &client, method, path).await;
             let refused = status == StatusCode::FORBIDDEN && body["error"] == refusal;

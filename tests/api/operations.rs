@@ -27,7 +27,10 @@ async fn the_demo_search_shows_its_area_last_seen_point_and_headquarters_on_the_
     assert_eq!(case["full_name"], "Иванова Мария Петровна");
     assert_eq!(case["category"], "dementia");
     assert!(case["age"].as_i64().unwrap() >= 79);
-    let [lat, lon] = [case["last_seen"][0].as_f64().unwrap(), case["last_seen"][1].as_f64().unwrap()];
+    let [lat, lon] = [case["last_seen"]["lat"].as_f64().unwrap(), case["last_seen"]["lon"].as_f64().unwrap()];
+    assert_eq!(case["urgency"], "critical", "an elderly woman with dementia");
+    assert_eq!(case["status"], "search_active");
+    assert!(case["open_tasks"].as_i64().unwrap() >= 5, "{case}");
     assert!((lat - 56.0968).abs() < 1e-6 && (lon - 36.7862).abs() < 1e-6, "{lat},{lon}");
 }
 

@@ -1,0 +1,242 @@
+//! Cards: list, read, open, change, move, override urgency; places and tasks; my shift.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::author;
+use crate::audit::AuditEvent;
+use crate::auth::{Authorized, ClientAddress};
+use crate::cases::card::{CardFields, CardPatch};
+use crate::cases::casework::{self, Case, Place, PlaceFields, Transition, UrgencyOverride};
+use crate::cases::checklists::{self, Task, TaskChange};
+use crate::cases::lists::{self, CaseFilter, CaseSummary, SimilarCase, SimilarQuery};
+use crate::cases::policy::{OverrideUrgency, ReadCases, WorkCases};
+use crate::cases::reports::{self, Report, ReportFilter};
+use crate::error::{ApiResult, Json, Path, Query};
+use crate::state::AppState;
+
+/// Cases list.
+#[derive(Serialize, ToSchema)]
+pub struct CaseList {
+    /// Most urgent first.
+    pub cases: Vec<CaseSummary>,
+}
+
+/// Cases, most urgent first, filtered and searched.
+#[utoipa::path(get, path = "/api/cases", tag = "cases", params(CaseFilter),
+    responses((status = 200, body = CaseList), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadCases>,
+    Query(filter): Query<CaseFilter>,
+) -> ApiResult<Json<CaseList>> {
+    Ok(Json(CaseList { cases: lists::list(&state.db, &filter).await? }))
+}
+
+/// Possible duplicates.
+#[derive(Serialize, ToSchema)]
+pub struct SimilarList {
+    /// Best first.
+    pub matches: Vec<SimilarCase>,
+}
+
+/// Existing cases that may be the same person: similar name and birth year, or the same phone.
+#[utoipa::path(get, path = "/api/cases/similar", tag = "cases", params(SimilarQuery),
+    responses((status = 200, body = SimilarList), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadCases>,
+    Query(query): Query<SimilarQuery>,
+) -> ApiResult<Json<SimilarList>> {
+    Ok(Json(SimilarList { matches: lists::similar(&state.db, &query).await? }))
+}
+
+/// The whole card with its places and tasks.
+#[utoipa::path(get, path = "/api/cases/{id}", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
+    responses((status = 200, body = Case), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadCases>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
+}
+
+/// Opens a case; its checklist starts by itself.
+#[utoipa::path(post, path = "/api/cases", tag = "cases", request_body = CardFields,
+    responses((status = 201, body = Case), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<WorkCases>,
+    Json(fields): Json<CardFields>,
+) -> ApiResult<(StatusCode, Json<Case>)> {
+    let mut tx = state.db.begin().await?;
+    let id = casework::open(&mut tx, fields, &author(&auth.principal), state.config.map_center.1).await?;
+    AuditEvent::new("case.create").on("case", id).write(&mut *tx, &auth.principal.actor(), address).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(casework::view(&mut *state.db.acquire().await?, id).await?)))
+}
+
+/// Changes the card; send the `version` you read. 409 `stale_version` if someone saved since.
+#[utoipa::path(patch, path = "/api/cases/{id}", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
+    request_body = CardPatch,
+    responses((status = 200, body = Case), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<WorkCases>,
+    Path(id): Path<Uuid>,
+    Json(patch): Json<CardPatch>,
+) -> ApiResult<Json<Case>> {
+    let mut tx = state.db.begin().await?;
+    let changed = casework::change(&mut tx, id, patch, &author(&auth.principal), state.config.map_center.1).await?;
+    if !changed.is_empty() {
+        AuditEvent::new("case.update")
+            .on("case", id)
+            .details(json!({ "fields": changed }))
+            .write(&mut *tx, &auth.principal.actor(), address)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
+}
+
+/// Moves the case to another status (409 if the lifecycle does not allow it).
+#[utoipa::path(post, path = "/api/cases/{id}/transitions", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
+    request_body = Transition,
+    responses((status = 200, body = Case), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn transition(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<WorkCases>,
+    Path(id): Path<Uuid>,
+    Json(transition): Json<Transition>,
+) -> ApiResult<Json<Case>> {
+    let details = json!({ "to": transition.to, "outcome": transition.outcome });
+    let mut tx = state.db.begin().await?;
+    casework::transition(&mut tx, id, transition, &author(&auth.principal)).await?;
+    AuditEvent::new("case.transition")
+        .on("case", id)
+        .details(details)
+        .write(&mut *tx, &auth.principal.actor(), address)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
+}
+
+/// Overrides the computed urgency, or (class null) returns to it.
+#[utoipa::path(put, path = "/api/cases/{id}/urgency", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
+    request_body = UrgencyOverride,
+    responses((status = 200, body = Case), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_urgency(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<OverrideUrgency>,
+    Path(id): Path<Uuid>,
+    Json(change): Json<UrgencyOverride>,
+) -> ApiResult<Json<Case>> {
+    let details = json!({ "class": change.class, "reason": change.reason });
+    let mut tx = state.db.begin().await?;
+    casework::override_urgency(&mut tx, id, change, &author(&auth.principal)).await?;
+    AuditEvent::new("case.urgency")
+        .on("case", id)
+        .details(details)
+        .write(&mut *tx, &auth.principal.actor(), address)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
+}
+
+/// Adds a place to check (точка притяжения).
+#[utoipa::path(post, path = "/api/cases/{id}/places", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
+    request_body = PlaceFields,
+    responses((status = 201, body = Place), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_place(
+    State(state): State<AppState>,
+    auth: Authorized<WorkCases>,
+    Path(id): Path<Uuid>,
+    Json(fields): Json<PlaceFields>,
+) -> ApiResult<(StatusCode, Json<Place>)> {
+    let mut tx = state.db.begin().await?;
+    let place = casework::add_place(&mut tx, id, fields, &author(&auth.principal)).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(place)))
+}
+
+/// Changes a place, or ticks it checked.
+#[utoipa::path(patch, path = "/api/cases/{id}/places/{place_id}", tag = "cases",
+    params(("id" = Uuid, Path, description = "Case id"), ("place_id" = Uuid, Path, description = "Place id")),
+    request_body = PlaceFields,
+    responses((status = 200, body = Place), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_place(
+    State(state): State<AppState>,
+    auth: Authorized<WorkCases>,
+    Path((id, place_id)): Path<(Uuid, Uuid)>,
+    Json(fields): Json<PlaceFields>,
+) -> ApiResult<Json<Place>> {
+    let mut tx = state.db.begin().await?;
+    let place = casework::change_place(&mut tx, id, place_id, fields, &author(&auth.principal)).await?;
+    tx.commit().await?;
+    Ok(Json(place))
+}
+
+/// Marks a checklist task done or not needed (with a comment), or open again.
+#[utoipa::path(patch, path = "/api/cases/{id}/tasks/{task_id}", tag = "cases",
+    params(("id" = Uuid, Path, description = "Case id"), ("task_id" = Uuid, Path, description = "Task id")),
+    request_body = TaskChange,
+    responses((status = 200, body = Task), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_task(
+    State(state): State<AppState>,
+    auth: Authorized<WorkCases>,
+    Path((id, task_id)): Path<(Uuid, Uuid)>,
+    Json(change): Json<TaskChange>,
+) -> ApiResult<Json<Task>> {
+    let mut tx = state.db.begin().await?;
+    let task = checklists::change_task(&mut tx, id, task_id, change, &author(&auth.principal)).await?;
+    tx.commit().await?;
+    Ok(Json(task))
+}
+
+/// Overdue tasks, with their cases.
+#[derive(Serialize, ToSchema)]
+pub struct OverdueList {
+    /// Most overdue first.
+    pub tasks: Vec<Task>,
+}
+
+/// Open checklist tasks past their deadline, across all cases.
+#[utoipa::path(get, path = "/api/tasks/overdue", tag = "cases", responses((status = 200, body = OverdueList), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn overdue(State(state): State<AppState>, _auth: Authorized<ReadCases>) -> ApiResult<Json<OverdueList>> {
+    Ok(Json(OverdueList { tasks: checklists::overdue(&state.db).await? }))
+}
+
+/// What a person on duty needs at a glance.
+#[derive(Serialize, ToSchema)]
+pub struct Shift {
+    /// Reports not yet handled.
+    pub open_reports: Vec<Report>,
+    /// Tasks past their deadline.
+    pub overdue_tasks: Vec<Task>,
+    /// Open tasks for the caller's role, soonest first.
+    pub my_tasks: Vec<Task>,
+    /// Cases not closed, most urgent first.
+    pub active_cases: Vec<CaseSummary>,
+}
+
+/// My shift: open reports, overdue tasks, my role's tasks, active cases.
+#[utoipa::path(get, path = "/api/shift", tag = "cases", responses((status = 200, body = Shift), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn shift(State(state): State<AppState>, auth: Authorized<ReadCases>) -> ApiResult<Json<Shift>> {
+    let open = ReportFilter { open: Some(true), ..Default::default() };
+    let active = CaseFilter { status: Some("open".into()), ..Default::default() };
+    Ok(Json(Shift {
+        open_reports: reports::list(&state.db, &open).await?,
+        overdue_tasks: checklists::overdue(&state.db).await?,
+        my_tasks: checklists::open_for(&state.db, auth.principal.role).await?,
+        active_cases: lists::list(&state.db, &active).await?,
+    }))
+}

@@ -1,0 +1,174 @@
+//! The hub: announcing changes, and the listener that fans them out to local consoles.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::postgres::PgListener;
+use sqlx::PgExecutor;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::auth::{Principal, Role};
+use crate::state::AppState;
+
+/// The PostgreSQL channel the notices travel on.
+pub const CHANNEL: &str = "sweep_live";
+
+/// A change, as announced between instances: ids only, never personal data, and small enough
+/// for `pg_notify`'s 8000-byte limit.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Notice {
+    /// A telephony call came in.
+    Call {
+        /// The call's row.
+        id: Uuid,
+    },
+    /// An entry was added to a case's log.
+    JournalEntry {
+        /// The case.
+        case_id: Uuid,
+        /// The entry.
+        entry_id: i64,
+    },
+    /// A case's card, status or tasks changed.
+    CaseChanged {
+        /// The case.
+        case_id: Uuid,
+    },
+    /// A report was registered or changed.
+    ReportChanged {
+        /// The report.
+        report_id: Uuid,
+    },
+    /// A checklist task became overdue, or more overdue.
+    TaskOverdue {
+        /// The task.
+        task_id: Uuid,
+        /// 1: overdue; 2: long overdue.
+        level: i32,
+    },
+}
+
+/// Announces `notice` as part of the caller's transaction: it is delivered on commit, and not
+/// at all on rollback.
+pub async fn announce<'e>(executor: impl PgExecutor<'e>, notice: &Notice) -> sqlx::Result<()> {
+    let payload = serde_json::to_string(notice).expect("notices serialise");
+    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(executor).await?;
+    Ok(())
+}
+
+/// Who may receive a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Administrators, dispatchers and coordinators.
+    Staff,
+    /// Only these roles.
+    Roles(&'static [Role]),
+}
+
+impl Audience {
+    /// Whether `principal` is in it.
+    pub fn includes(self, principal: &Principal) -> bool {
+        match self {
+            Audience::Staff => matches!(principal.role, Role::Admin | Role::Dispatcher | Role::Coordinator),
+            Audience::Roles(roles) => roles.contains(&principal.role),
+        }
+    }
+}
+
+/// A message for consoles, serialised once for all of them.
+#[derive(Clone, Debug)]
+pub struct LiveMessage {
+    /// Who may see it.
+    pub audience: Audience,
+    /// The JSON text sent.
+    pub json: Arc<str>,
+}
+
+/// This instance's fan-out to its consoles.
+#[derive(Clone)]
+pub struct Hub {
+    sender: broadcast::Sender<LiveMessage>,
+}
+
+impl Hub {
+    /// A hub whose consoles may fall `capacity` messages behind before they are told to reload.
+    pub fn new(capacity: usize) -> Self {
+        Self { sender: broadcast::channel(capacity).0 }
+    }
+
+    /// A new console's stream of messages.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveMessage> {
+        self.sender.subscribe()
+    }
+
+    /// Hands a message to every console of this instance.
+    pub fn publish(&self, audience: Audience, message: Value) {
+        let json: Arc<str> = message.to_string().into();
+        // No console listening is not an error.
+        let _ = self.sender.send(LiveMessage { audience, json });
+    }
+}
+
+/// Listens for notices until `shutdown`, reconnecting after a database outage, and publishes
+/// the messages they stand for.
+pub async fn listen(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let mut listener = match PgListener::connect_with(&state.db).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(?error, "live updates: cannot listen yet; retrying");
+                if wait_or_shutdown(&mut shutdown, Duration::from_secs(2)).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(CHANNEL).await {
+            tracing::warn!(?error, "live updates: LISTEN failed; retrying");
+            if wait_or_shutdown(&mut shutdown, Duration::from_secs(2)).await {
+                return;
+            }
+            continue;
+        }
+        tracing::debug!("live updates: listening");
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                received = listener.try_recv() => match received {
+                    Ok(Some(notification)) => match serde_json::from_str::<Notice>(notification.payload()) {
+                        Ok(notice) => deliver(&state, notice).await,
+                        Err(error) => tracing::warn!(?error, payload = notification.payload(), "live updates: unknown notice"),
+                    },
+                    // The connection dropped; notices sent meanwhile are lost, so consoles reload.
+                    Ok(None) => {
+                        tracing::warn!("live updates: connection lost; consoles told to reload");
+                        state.hub.publish(Audience::Roles(&Role::ALL), serde_json::json!({ "type": "resync" }));
+                    }
+                    Err(error) => {
+                        tracing::warn!(?error, "live updates: listener failed; reconnecting");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn wait_or_shutdown(shutdown: &mut tokio::sync::watch::Receiver<bool>, pause: Duration) -> bool {
+    tokio::select! {
+        _ = shutdown.changed() => true,
+        _ = tokio::time::sleep(pause) => false,
+    }
+}
+
+async fn deliver(state: &AppState, notice: Notice) {
+    match crate::cases::live_message(&state.db, &notice).await {
+        Ok(Some((audience, message))) => state.hub.publish(audience, message),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(?error, ?notice, "live updates: could not load what a notice names"),
+    }
+}
