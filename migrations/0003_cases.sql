@@ -173,6 +173,7 @@ CREATE TABLE case_tasks (
     template_id      uuid REFERENCES checklist_templates (id),
     title            jsonb NOT NULL,
     responsible_role text NOT NULL,
+    position         integer NOT NULL DEFAULT 0,
     created_at       timestamptz NOT NULL DEFAULT now(),
     due_at           timestamptz NOT NULL,
     state            text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'not_needed')),

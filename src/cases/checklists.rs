@@ -241,9 +241,9 @@ const SELECT_TASK: &str =
         u.display_name AS state_changed_by_name, c.number AS case_number, c.full_name
  FROM case_tasks t JOIN cases c ON c.id = t.case_id LEFT JOIN users u ON u.id = t.state_changed_by";
 
-/// A case's tasks, in deadline order.
+/// A case's tasks, by deadline, then in the templates' order.
 pub async fn tasks_of(conn: &mut PgConnection, case_id: Uuid) -> sqlx::Result<Vec<Task>> {
-    sqlx::query_as(&format!("{SELECT_TASK} WHERE t.case_id = $1 ORDER BY t.due_at, t.id"))
+    sqlx::query_as(&format!("{SELECT_TASK} WHERE t.case_id = $1 ORDER BY t.due_at, t.position, t.id"))
         .bind(case_id)
         .fetch_all(conn)
         .await
@@ -288,8 +288,8 @@ pub async fn start(
     let mut titles = Vec::new();
     for template in candidates.iter().filter(|t| t.conditions.hold(facts)) {
         let id: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO case_tasks (case_id, template_id, title, responsible_role, due_at)
-             VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))
+            "INSERT INTO case_tasks (case_id, template_id, title, responsible_role, position, due_at)
+             VALUES ($1, $2, $3, $4, $6, now() + make_interval(mins => $5))
              ON CONFLICT (case_id, template_id) DO NOTHING RETURNING id",
         )
         .bind(case_id)
@@ -297,6 +297,7 @@ pub async fn start(
         .bind(&template.title)
         .bind(template.responsible_role)
         .bind(template.deadline_minutes)
+        .bind(template.position)
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(id) = id {

@@ -87,6 +87,7 @@ fn finish(mut summary: CaseSummary) -> CaseSummary {
 }
 
 /// Cases matching the filter: the most urgent first, then the newest. Closed cases come last.
+/// A name is found despite a typo (a word of the name at least 45% alike by trigrams).
 pub async fn list(db: &PgPool, filter: &CaseFilter) -> ApiResult<Vec<CaseSummary>> {
     let limit = filter.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
@@ -110,7 +111,7 @@ pub async fn list(db: &PgPool, filter: &CaseFilter) -> ApiResult<Vec<CaseSummary
            AND ($2::text IS NULL OR c.category = $2)
            AND ($3::text IS NULL
                 OR {SEARCH_DOCUMENT} @@ (plainto_tsquery('russian', $3) || plainto_tsquery('english', $3))
-                OR c.full_name % $3 OR c.number = $3 OR phone_key(c.person_phone) = phone_key($3))
+                OR word_similarity($3, c.full_name) >= 0.45 OR c.number = $3 OR phone_key(c.person_phone) = phone_key($3))
            AND ($4::timestamptz IS NULL OR c.created_at >= $4) AND ($5::timestamptz IS NULL OR c.created_at < $5)
          ORDER BY c.status = 'closed',
                   CASE coalesce(c.urgency_override, c.urgency) WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,

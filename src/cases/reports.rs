@@ -255,6 +255,7 @@ pub async fn close(conn: &mut PgConnection, id: Uuid, closing: ReportClosing, by
         ("duplicate", Some(other)) if find(conn, other, false).await?.is_none() => {
             return Err(ApiError::invalid_field("duplicate_of", "there is no such report"))
         }
+        ("duplicate", Some(_)) => {}
         (_, Some(_)) => return Err(ApiError::invalid_field("duplicate_of", "only a duplicate names another report")),
         _ => {}
     }

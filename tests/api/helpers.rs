@@ -193,3 +193,90 @@ pub async fn expect_error(response: reqwest::Response, status: StatusCode, code:
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {body}");
     body
 }
+
+impl TestApp {
+    /// Logs in as `login` and returns the session cookie (`sweep_session=…`).
+    pub async fn session_cookie(&self, login: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(self.at("/api/auth/login"))
+            .json(&json!({ "login": login, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// A client that sends `cookie` with every request.
+    pub fn with_cookie(&self, cookie: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+        reqwest::Client::builder().default_headers(headers).build().unwrap()
+    }
+
+    /// An API token for `login`, issued from a session.
+    pub async fn token_for(&self, login: &str) -> String {
+        let session = self.login(login, PASSWORD).await;
+        let issued = session.post(self.at("/api/tokens")).json(&json!({ "name": "test" })).send().await.unwrap();
+        json_body(issued).await["secret"].as_str().unwrap().to_string()
+    }
+
+    /// Opens the console's live channel with a session cookie; returns it after its hello.
+    pub async fn live(&self, cookie: &str) -> Live {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("{}/api/live", self.url.replace("http://", "ws://")).into_client_request().unwrap();
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("the live channel opens");
+        let mut live = Live { socket };
+        let hello = live.next_message().await;
+        assert_eq!(hello["type"], "hello");
+        live
+    }
+}
+
+/// A console's live channel.
+pub struct Live {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl Live {
+    /// The next JSON message, waiting at most 5 seconds.
+    pub async fn next_message(&mut self) -> Value {
+        use futures::StreamExt;
+        loop {
+            let message = tokio::time::timeout(std::time::Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("a live message within 5 s")
+                .expect("the channel is open")
+                .unwrap();
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                return serde_json::from_str(&text).unwrap();
+            }
+        }
+    }
+
+    /// The next message of `kind`, skipping others, waiting at most 5 seconds in all.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "no {kind} message within 5 s");
+            let message = self.next_message().await;
+            if message["type"] == kind {
+                return message;
+            }
+        }
+    }
+
+    /// Asserts no message of `kind` arrives within `wait`.
+    pub async fn none_of(&mut self, kind: &str, wait: std::time::Duration) {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, self.socket.next()).await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                assert_ne!(value["type"], kind, "unexpected {value}");
+            }
+        }
+    }
+}

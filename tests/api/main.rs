@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod cases;
 mod embedded;
 mod errors;
 mod helpers;
