@@ -113,7 +113,7 @@ async fn a_transition_records_who_when_and_why_and_closing_needs_an_outcome_and_
     assert!(by.is_some());
     let log = json_body(dispatcher.get(app.at(&format!("/api/cases/{id}/journal"))).send().await.unwrap()).await;
     let last_status =
-        log["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "status_change").last().unwrap().clone();
+        log["entries"].as_array().unwrap().iter().rfind(|e| e["kind"] == "status_change").unwrap().clone();
     assert_eq!(last_status["details"]["to"], "closed");
     assert_eq!(last_status["details"]["reason"], "came home by himself");
 
