@@ -63,6 +63,9 @@ pub enum UserCommand {
         /// Interface language, ru or en.
         #[arg(long, default_value = "ru")]
         language: String,
+        /// A police liaison's police unit (cases are shared with units).
+        #[arg(long)]
+        police_unit: Option<String>,
     },
     /// List accounts.
     List,
@@ -185,7 +188,7 @@ pub async fn shutdown_signal() {
 async fn user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<i32> {
     let actor = Actor::cli();
     match command {
-        UserCommand::Add { login, role, name, language } => {
+        UserCommand::Add { login, role, name, language, police_unit } => {
             let password = read_password(&format!("Password for {login}: "))?;
             let new = NewAccount {
                 display_name: name.unwrap_or_else(|| login.clone()),
@@ -193,6 +196,7 @@ async fn user(db: &sqlx::PgPool, command: UserCommand) -> anyhow::Result<i32> {
                 role,
                 password: Some(password),
                 language,
+                police_unit,
             };
             let account = accounts::create(db, new, &actor, None).await.map_err(explain)?;
             println!("created {} ({}) with id {}", account.login, account.role, account.id);

@@ -36,6 +36,7 @@ const DEMO_VOLUNTEERS: [(&str, &str); 6] = [
 ];
 
 const DEMO_CASE_NUMBER: &str = "DEMO-0001";
+const DEMO_POLICE_UNIT: &str = "ОМВД России по г.о. Солнечногорск";
 
 /// Loads the demo data unless it is there already. Refuses a database that holds accounts
 /// of its own: the demo accounts have a published password and must never land among a real
@@ -62,6 +63,7 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
                 role,
                 password: Some(DEMO_PASSWORD.into()),
                 language: "ru".into(),
+                police_unit: (role == Role::PoliceLiaison).then(|| DEMO_POLICE_UNIT.into()),
             };
             accounts::create(db, new, &actor, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
@@ -74,6 +76,7 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
                 role: Role::Volunteer,
                 password: None,
                 language: "ru".into(),
+                police_unit: None,
             };
             accounts::create(db, new, &actor, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
@@ -116,7 +119,7 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
             phone: Some("+7 903 111-22-33".into()),
             note: None,
         }]),
-        police_unit: Some("ОМВД России по г.о. Солнечногорск".into()),
+        police_unit: Some(DEMO_POLICE_UNIT.into()),
         police_case_number: Some("КУСП 12345".into()),
         situation: Some("Идёт прочёсывание леса к северу от деревни".into()),
         ..Default::default()
@@ -134,6 +137,8 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
         outcome: None,
     };
     casework::transition(&mut tx, case_id, start, &andrey).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let shared = crate::cases::access::NewShare { police_unit: Some(DEMO_POLICE_UNIT.into()), user_id: None };
+    crate::cases::access::share(&mut tx, case_id, shared, dispatcher.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     for (name, lat, lon) in [("Дом дочери, ул. Центральная, 5", 56.0941, 36.7815), ("Старая ферма", 56.1032, 36.8105)]
     {
         let place = PlaceFields { name: Some(name.into()), point: Some(Point { lat, lon }), ..Default::default() };

@@ -86,9 +86,13 @@ fn finish(mut summary: CaseSummary) -> CaseSummary {
     summary
 }
 
-/// Cases matching the filter: the most urgent first, then the newest. Closed cases come last.
+/// Cases matching the filter (only those shared with a liaison, for one): the most urgent first, then the newest. Closed cases come last.
 /// A name is found despite a typo (a word of the name at least 45% alike by trigrams).
-pub async fn list(db: &PgPool, filter: &CaseFilter) -> ApiResult<Vec<CaseSummary>> {
+pub async fn list(
+    db: &PgPool,
+    filter: &CaseFilter,
+    shared_with: Option<(Uuid, Option<String>)>,
+) -> ApiResult<Vec<CaseSummary>> {
     let limit = filter.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid_field("limit", "limit must be between 1 and 1000"));
@@ -113,6 +117,8 @@ pub async fn list(db: &PgPool, filter: &CaseFilter) -> ApiResult<Vec<CaseSummary
                 OR {SEARCH_DOCUMENT} @@ (plainto_tsquery('russian', $3) || plainto_tsquery('english', $3))
                 OR word_similarity($3, c.full_name) >= 0.45 OR c.number = $3 OR phone_key(c.person_phone) = phone_key($3))
            AND ($4::timestamptz IS NULL OR c.created_at >= $4) AND ($5::timestamptz IS NULL OR c.created_at < $5)
+           AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.revoked_at IS NULL
+                                            AND (s.user_id = $7 OR (s.police_unit IS NOT NULL AND s.police_unit = $8))))
          ORDER BY c.status = 'closed',
                   CASE coalesce(c.urgency_override, c.urgency) WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
                   c.created_at DESC
@@ -124,6 +130,8 @@ pub async fn list(db: &PgPool, filter: &CaseFilter) -> ApiResult<Vec<CaseSummary
     .bind(filter.from)
     .bind(filter.to)
     .bind(limit)
+    .bind(shared_with.as_ref().map(|(user, _)| *user))
+    .bind(shared_with.and_then(|(_, unit)| unit))
     .fetch_all(db)
     .await?;
     Ok(cases.into_iter().map(finish).collect())

@@ -1,6 +1,7 @@
 //! Missing-person cases: reports (обращения) and the telephony hook, the card (карточка), its
 //! lifecycle and urgency, the incident log (журнал), checklists that start by themselves.
 
+pub mod access;
 pub mod calls;
 pub mod card;
 pub mod casework;
@@ -10,6 +11,7 @@ pub mod journal;
 pub mod lifecycle;
 pub mod lists;
 pub mod policy;
+pub mod redaction;
 pub mod reports;
 pub mod urgency;
 
@@ -46,6 +48,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(calls::announce))
         .routes(routes!(checklists::list, checklists::create))
         .routes(routes!(checklists::update))
+        .routes(routes!(sharing::list_shares, sharing::share))
+        .routes(routes!(sharing::revoke_share))
+        .routes(routes!(sharing::list_links, sharing::make_link))
+        .routes(routes!(sharing::revoke_link))
+        .routes(routes!(sharing::open))
 }
 
 /// The console message a notice stands for, and who may see it; `None` if what it names is gone.

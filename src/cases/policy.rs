@@ -7,19 +7,39 @@ use crate::error::ApiError;
 
 const STAFF: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Coordinator];
 
-/// Reading every case, its card, log and tasks: the team's staff. Police liaisons will read
-/// only the cases shared with them; volunteers only what their task needs.
+/// Reading cases, their cards and logs: the team's staff read every case; police liaisons read
+/// the cases shared with them (checked per case in `access`), redacted and audited.
 pub struct ReadCases;
 
 impl Policy for ReadCases {
     const ACTION: &'static str = "read cases";
     fn allows(principal: &Principal) -> bool {
+        role_in(principal, &[Role::Admin, Role::Dispatcher, Role::Coordinator, Role::PoliceLiaison])
+    }
+}
+
+/// The team's working views across cases (possible duplicates, overdue tasks, my shift): staff.
+pub struct SeeCaseWork;
+
+impl Policy for SeeCaseWork {
+    const ACTION: &'static str = "see the team's case work";
+    fn allows(principal: &Principal) -> bool {
         role_in(principal, STAFF)
     }
 }
 
-/// Opening cases, changing cards, moving them through their lifecycle, writing the log,
-/// ticking places and tasks: the team's staff.
+/// Writing in a case's log: staff; police liaisons only police notes, on shared cases.
+pub struct WriteJournal;
+
+impl Policy for WriteJournal {
+    const ACTION: &'static str = "write in case logs";
+    fn allows(principal: &Principal) -> bool {
+        role_in(principal, &[Role::Admin, Role::Dispatcher, Role::Coordinator, Role::PoliceLiaison])
+    }
+}
+
+/// Opening cases, changing cards, moving them through their lifecycle, ticking places and
+/// tasks, sharing cases with the police: the team's staff.
 pub struct WorkCases;
 
 impl Policy for WorkCases {

@@ -26,6 +26,8 @@ pub struct Account {
     pub role: Role,
     /// Interface language.
     pub language: String,
+    /// The police unit of a police liaison (cases are shared with units).
+    pub police_unit: Option<String>,
     /// Whether a password is set.
     pub has_password: bool,
     /// When it was disabled, if it is.
@@ -51,10 +53,12 @@ pub struct NewAccount {
     pub password: Option<String>,
     /// Interface language, `ru` or `en`.
     pub language: String,
+    /// A police liaison's unit.
+    pub police_unit: Option<String>,
 }
 
 pub(crate) const SELECT_ACCOUNT: &str =
-    "SELECT u.id, u.login, u.display_name, u.role, u.language, u.password_hash IS NOT NULL AS has_password,
+    "SELECT u.id, u.login, u.display_name, u.role, u.language, u.police_unit, u.password_hash IS NOT NULL AS has_password,
         u.disabled_at, u.disabled_reason, u.created_at,
         (SELECT max(s.created_at) FROM sessions s WHERE s.user_id = u.id) AS last_login_at
  FROM users u";
@@ -100,14 +104,15 @@ pub async fn create(db: &PgPool, new: NewAccount, actor: &Actor, address: Option
     };
     let mut tx = db.begin().await?;
     let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO users (login, display_name, role, password_hash, password_changed_at, language)
-         VALUES ($1, $2, $3, $4, CASE WHEN $4 IS NULL THEN NULL ELSE now() END, $5) RETURNING id",
+        "INSERT INTO users (login, display_name, role, password_hash, password_changed_at, language, police_unit)
+         VALUES ($1, $2, $3, $4, CASE WHEN $4 IS NULL THEN NULL ELSE now() END, $5, $6) RETURNING id",
     )
     .bind(&new.login)
     .bind(new.display_name.trim())
     .bind(new.role)
     .bind(hash)
     .bind(&new.language)
+    .bind(new.police_unit.as_deref().map(str::trim).filter(|u| !u.is_empty()))
     .fetch_one(&mut *tx)
     .await
     .on_constraint("users_login_key", "login", "an account with this login already exists")?;
@@ -148,6 +153,8 @@ pub struct AccountChange {
     pub disabled: Option<bool>,
     /// Why it is disabled.
     pub disabled_reason: Option<String>,
+    /// New police unit; an empty text clears it.
+    pub police_unit: Option<String>,
 }
 
 /// Applies a change. An administrator cannot disable or demote themselves, and the last
@@ -202,6 +209,7 @@ pub async fn update(
             display_name = coalesce($2, display_name),
             role = coalesce($3, role),
             language = coalesce($4, language),
+            police_unit = CASE WHEN $7::text IS NULL THEN police_unit ELSE nullif(trim($7), '') END,
             disabled_at = CASE WHEN $5 IS NULL THEN disabled_at WHEN $5 THEN coalesce(disabled_at, now()) ELSE NULL END,
             disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason WHEN $5 THEN $6 ELSE NULL END,
             updated_at = now()
@@ -213,6 +221,7 @@ pub async fn update(
     .bind(&change.language)
     .bind(change.disabled)
     .bind(&change.disabled_reason)
+    .bind(&change.police_unit)
     .execute(&mut *tx)
     .await?;
     let action = match change.disabled {
@@ -245,6 +254,7 @@ pub async fn update(
         .details(json!({
             "display_name": change.display_name, "role": change.role, "language": change.language,
             "disabled_reason": change.disabled_reason, "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked,
+            "police_unit": change.police_unit,
         }))
         .write(&mut *tx, actor, address)
         .await?;

@@ -32,6 +32,8 @@ pub struct NewAccountRequest {
     pub password: Option<String>,
     /// `ru` (default) or `en`.
     pub language: Option<String>,
+    /// A police liaison's unit.
+    pub police_unit: Option<String>,
 }
 
 /// Changes to an account.
@@ -48,6 +50,8 @@ pub struct AccountChangeRequest {
     pub disabled: Option<bool>,
     /// Why it is disabled.
     pub disabled_reason: Option<String>,
+    /// A police liaison's unit; an empty text clears it.
+    pub police_unit: Option<String>,
 }
 
 /// A new password set by an administrator.
@@ -78,6 +82,7 @@ pub async fn create(
         role: request.role,
         password: request.password,
         language: request.language.unwrap_or_else(|| "ru".into()),
+        police_unit: request.police_unit,
     };
     let account = accounts::create(&state.db, new, &auth.principal.actor(), address).await?;
     Ok((StatusCode::CREATED, Json(account)))
@@ -111,6 +116,7 @@ pub async fn update(
         language: request.language,
         disabled: request.disabled,
         disabled_reason: request.disabled_reason,
+        police_unit: request.police_unit,
     };
     Ok(Json(accounts::update(&state.db, id, change, &auth.principal.actor(), address).await?))
 }

@@ -102,6 +102,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = sweep::db::connect(config.database_url.as_ref().unwrap().parse().unwrap()).await.unwrap();
     let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    config.public_url.get_or_insert_with(|| url.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let state = AppState::new(db.clone(), config.clone());
     let server = tokio::spawn(sweep::serve(listener, state, async {
@@ -129,6 +130,7 @@ impl TestApp {
             role,
             password: Some(PASSWORD.into()),
             language: "en".into(),
+            police_unit: (role == Role::PoliceLiaison).then(|| "Test police unit".to_string()),
         };
         sweep::users::accounts::create(&self.db, new, &sweep::audit::Actor::System, None).await.unwrap().id
     }

@@ -8,3 +8,4 @@ mod errors;
 mod helpers;
 mod matrix;
 mod operations;
+mod sharing;

@@ -30,6 +30,8 @@ use Access::*;
 use Role::*;
 
 const STAFF: &[Role] = &[Admin, Dispatcher, Coordinator];
+/// Staff, and police liaisons for the cases shared with them.
+const READERS: &[Role] = &[Admin, Dispatcher, Coordinator, PoliceLiaison];
 
 /// The expected access of every route. Keep `POST /api/auth/logout` last: it ends the session.
 const MATRIX: &[(&str, &str, Access)] = &[
@@ -53,18 +55,18 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/audit/verify", Only(&[Admin])),
     ("GET", "/api/map/features", Only(STAFF)),
     ("GET", "/api/live", Only(STAFF)),
-    ("GET", "/api/cases", Only(STAFF)),
+    ("GET", "/api/cases", Only(READERS)),
     ("POST", "/api/cases", Only(STAFF)),
     ("GET", "/api/cases/similar", Only(STAFF)),
-    ("GET", "/api/cases/{id}", Only(STAFF)),
+    ("GET", "/api/cases/{id}", Only(READERS)),
     ("PATCH", "/api/cases/{id}", Only(STAFF)),
     ("POST", "/api/cases/{id}/transitions", Only(STAFF)),
     ("PUT", "/api/cases/{id}/urgency", Only(&[Admin, Coordinator])),
     ("POST", "/api/cases/{id}/places", Only(STAFF)),
     ("PATCH", "/api/cases/{id}/places/{place_id}", Only(STAFF)),
     ("PATCH", "/api/cases/{id}/tasks/{task_id}", Only(STAFF)),
-    ("GET", "/api/cases/{id}/journal", Only(STAFF)),
-    ("POST", "/api/cases/{id}/journal", Only(STAFF)),
+    ("GET", "/api/cases/{id}/journal", Only(READERS)),
+    ("POST", "/api/cases/{id}/journal", Only(READERS)),
     ("GET", "/api/tasks/overdue", Only(STAFF)),
     ("GET", "/api/shift", Only(STAFF)),
     ("GET", "/api/reports", Only(STAFF)),
@@ -77,6 +79,13 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/checklist-templates", Only(&[Admin])),
     ("POST", "/api/checklist-templates", Only(&[Admin])),
     ("PATCH", "/api/checklist-templates/{id}", Only(&[Admin])),
+    ("GET", "/api/cases/{id}/shares", Only(STAFF)),
+    ("POST", "/api/cases/{id}/shares", Only(STAFF)),
+    ("POST", "/api/cases/{id}/shares/{share_id}/revoke", Only(STAFF)),
+    ("GET", "/api/cases/{id}/share-links", Only(STAFF)),
+    ("POST", "/api/cases/{id}/share-links", Only(STAFF)),
+    ("POST", "/api/cases/{id}/share-links/{link_id}/revoke", Only(STAFF)),
+    ("POST", "/api/share-links/open", Public),
     ("POST", "/api/auth/logout", AnyRole),
 ];
 

@@ -10,11 +10,12 @@ use uuid::Uuid;
 use super::author;
 use crate::audit::AuditEvent;
 use crate::auth::{Authorized, ClientAddress};
+use crate::cases::access::Reader;
 use crate::cases::card::{CardFields, CardPatch};
 use crate::cases::casework::{self, Case, Place, PlaceFields, Transition, UrgencyOverride};
 use crate::cases::checklists::{self, Task, TaskChange};
 use crate::cases::lists::{self, CaseFilter, CaseSummary, SimilarCase, SimilarQuery};
-use crate::cases::policy::{OverrideUrgency, ReadCases, WorkCases};
+use crate::cases::policy::{OverrideUrgency, ReadCases, SeeCaseWork, WorkCases};
 use crate::cases::reports::{self, Report, ReportFilter};
 use crate::error::{ApiResult, Json, Path, Query};
 use crate::state::AppState;
@@ -31,10 +32,11 @@ pub struct CaseList {
     responses((status = 200, body = CaseList), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    _auth: Authorized<ReadCases>,
+    auth: Authorized<ReadCases>,
     Query(filter): Query<CaseFilter>,
 ) -> ApiResult<Json<CaseList>> {
-    Ok(Json(CaseList { cases: lists::list(&state.db, &filter).await? }))
+    let reader = Reader::of(&mut *state.db.acquire().await?, &auth.principal).await?;
+    Ok(Json(CaseList { cases: lists::list(&state.db, &filter, reader.liaison()).await? }))
 }
 
 /// Possible duplicates.
@@ -49,7 +51,7 @@ pub struct SimilarList {
     responses((status = 200, body = SimilarList), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn similar(
     State(state): State<AppState>,
-    _auth: Authorized<ReadCases>,
+    _auth: Authorized<SeeCaseWork>,
     Query(query): Query<SimilarQuery>,
 ) -> ApiResult<Json<SimilarList>> {
     Ok(Json(SimilarList { matches: lists::similar(&state.db, &query).await? }))
@@ -60,10 +62,22 @@ pub async fn similar(
     responses((status = 200, body = Case), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    _auth: Authorized<ReadCases>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ReadCases>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Case>> {
-    Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
+    let mut conn = state.db.acquire().await?;
+    let reader = Reader::of(&mut conn, &auth.principal).await?;
+    reader.check(&mut conn, id).await?;
+    let case = casework::view(&mut conn, id).await?;
+    if reader.is_outsider() {
+        AuditEvent::new("case.read")
+            .on("case", id)
+            .details(json!({ "part": "card" }))
+            .write(&mut *conn, &auth.principal.actor(), address)
+            .await?;
+    }
+    Ok(Json(case))
 }
 
 /// Opens a case; its checklist starts by itself.
@@ -211,7 +225,7 @@ pub struct OverdueList {
 
 /// Open checklist tasks past their deadline, across all cases.
 #[utoipa::path(get, path = "/api/tasks/overdue", tag = "cases", responses((status = 200, body = OverdueList), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn overdue(State(state): State<AppState>, _auth: Authorized<ReadCases>) -> ApiResult<Json<OverdueList>> {
+pub async fn overdue(State(state): State<AppState>, _auth: Authorized<SeeCaseWork>) -> ApiResult<Json<OverdueList>> {
     Ok(Json(OverdueList { tasks: checklists::overdue(&state.db).await? }))
 }
 
@@ -230,13 +244,13 @@ pub struct Shift {
 
 /// My shift: open reports, overdue tasks, my role's tasks, active cases.
 #[utoipa::path(get, path = "/api/shift", tag = "cases", responses((status = 200, body = Shift), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn shift(State(state): State<AppState>, auth: Authorized<ReadCases>) -> ApiResult<Json<Shift>> {
+pub async fn shift(State(state): State<AppState>, auth: Authorized<SeeCaseWork>) -> ApiResult<Json<Shift>> {
     let open = ReportFilter { open: Some(true), ..Default::default() };
     let active = CaseFilter { status: Some("open".into()), ..Default::default() };
     Ok(Json(Shift {
         open_reports: reports::list(&state.db, &open).await?,
         overdue_tasks: checklists::overdue(&state.db).await?,
         my_tasks: checklists::open_for(&state.db, auth.principal.role).await?,
-        active_cases: lists::list(&state.db, &active).await?,
+        active_cases: lists::list(&state.db, &active, None).await?,
     }))
 }

@@ -8,9 +8,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::author;
+use crate::audit::AuditEvent;
+use crate::auth::{Authorized, ClientAddress};
+use crate::cases::access::Reader;
 use crate::cases::card::Point;
 use crate::cases::journal::{self, Entry, EntryKind, NewEntry};
-use crate::cases::policy::{ReadCases, WorkCases};
+use crate::cases::policy::{ReadCases, WriteJournal};
+use crate::cases::redaction;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::state::AppState;
 
@@ -21,24 +25,37 @@ pub struct Journal {
     pub entries: Vec<Entry>,
 }
 
-/// The case's incident log, oldest first.
+/// The case's incident log, oldest first (for outsiders: phones and e-mails removed, audited).
 #[utoipa::path(get, path = "/api/cases/{id}/journal", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
     responses((status = 200, body = Journal), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    _auth: Authorized<ReadCases>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ReadCases>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Journal>> {
     let mut conn = state.db.acquire().await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)").bind(id).fetch_one(&mut *conn).await?;
-    if !exists {
-        return Err(ApiError::not_found("case"));
+    let reader = Reader::of(&mut conn, &auth.principal).await?;
+    reader.check(&mut conn, id).await?;
+    let entries = journal::list(&mut conn, id).await?;
+    if !reader.is_outsider() {
+        return Ok(Json(Journal { entries }));
     }
-    Ok(Json(Journal { entries: journal::list(&mut conn, id).await? }))
+    AuditEvent::new("case.read")
+        .on("case", id)
+        .details(json!({ "part": "journal" }))
+        .write(&mut *conn, &auth.principal.actor(), address)
+        .await?;
+    Ok(Json(Journal { entries: redacted(entries) }))
 }
 
-use crate::auth::Authorized;
+/// The log as outsiders see it.
+pub(crate) fn redacted(entries: Vec<Entry>) -> Vec<Entry> {
+    entries
+        .into_iter()
+        .map(|entry| Entry { text: redaction::text(&entry.text), details: redaction::json(&entry.details), ..entry })
+        .collect()
+}
 
 /// A new log entry written by a person.
 #[derive(Deserialize, ToSchema)]
@@ -54,13 +71,15 @@ pub struct EntryRequest {
     pub corrects: Option<i64>,
 }
 
-/// Adds an entry; a correction points at the entry it corrects (nothing is edited).
+/// Adds an entry; a correction points at the entry it corrects (nothing is edited). A police
+/// liaison adds police notes to the cases shared with them.
 #[utoipa::path(post, path = "/api/cases/{id}/journal", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
     request_body = EntryRequest,
-    responses((status = 201, body = Entry), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Entry), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add(
     State(state): State<AppState>,
-    auth: Authorized<WorkCases>,
+    auth: Authorized<WriteJournal>,
     Path(id): Path<Uuid>,
     Json(request): Json<EntryRequest>,
 ) -> ApiResult<(StatusCode, Json<Entry>)> {
@@ -68,10 +87,10 @@ pub async fn add(
         return Err(ApiError::invalid_field("kind", "Sweep writes entries of this kind itself"));
     }
     let mut tx = state.db.begin().await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)").bind(id).fetch_one(&mut *tx).await?;
-    if !exists {
-        return Err(ApiError::not_found("case"));
+    let reader = Reader::of(&mut tx, &auth.principal).await?;
+    reader.check(&mut tx, id).await?;
+    if reader.is_outsider() && request.kind != EntryKind::PoliceNote {
+        return Err(ApiError::forbidden("a police liaison writes police notes only"));
     }
     let entry = NewEntry {
         kind: request.kind,

@@ -5,6 +5,7 @@ pub mod cards;
 pub mod checklists;
 pub mod journal;
 pub mod reports;
+pub mod sharing;
 
 use crate::auth::Principal;
 
