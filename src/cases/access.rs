@@ -290,9 +290,12 @@ pub async fn revoke_link(conn: &mut PgConnection, case_id: Uuid, id: Uuid, by: U
     Ok(())
 }
 
+/// A link's id, case, label, expiry and revocation.
+type LinkRow = (Uuid, Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// The reader a link's secret stands for: 404 if unknown, 410 if expired or revoked.
 pub async fn open_link(conn: &mut PgConnection, secret: &str) -> ApiResult<(Reader, String)> {
-    let row: Option<(Uuid, Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
+    let row: Option<LinkRow> =
         sqlx::query_as("SELECT id, case_id, label, expires_at, revoked_at FROM share_links WHERE token_hash = $1")
             .bind(hash_secret(secret.trim()))
             .fetch_optional(&mut *conn)
