@@ -57,6 +57,18 @@ pub struct Config {
     #[arg(long, env = "SWEEP_SMTP_FROM", default_value = "Sweep <sweep@localhost>", global = true)]
     pub smtp_from: String,
 
+    /// Where "hand the card to the ambulance" sends it (e-mail address).
+    #[arg(long, env = "SWEEP_HANDOFF_AMBULANCE_EMAIL", global = true)]
+    pub handoff_ambulance_email: Option<String>,
+
+    /// Where "hand the card to the police" sends it (e-mail address).
+    #[arg(long, env = "SWEEP_HANDOFF_POLICE_EMAIL", global = true)]
+    pub handoff_police_email: Option<String>,
+
+    /// The team's hotline, printed on flyers and hand-offs.
+    #[arg(long, env = "SWEEP_HOTLINE", global = true)]
+    pub hotline: Option<String>,
+
     /// Folder with the console and phone app (static files, with node_modules from `npm ci`).
     #[arg(long, env = "SWEEP_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,

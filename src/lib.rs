@@ -12,6 +12,8 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod i18n;
+pub mod mail;
 pub mod metrics;
 pub mod operations;
 pub mod realtime;

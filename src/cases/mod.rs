@@ -7,6 +7,7 @@ pub mod card;
 pub mod casework;
 pub mod checklists;
 mod handlers;
+pub mod handoff;
 pub mod journal;
 pub mod lifecycle;
 pub mod lists;
@@ -53,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sharing::list_links, sharing::make_link))
         .routes(routes!(sharing::revoke_link))
         .routes(routes!(sharing::open))
+        .routes(routes!(handoff::handoff))
 }
 
 /// The console message a notice stands for, and who may see it; `None` if what it names is gone.

@@ -282,3 +282,49 @@ impl Live {
         }
     }
 }
+
+/// A real SMTP server on loopback (Debian's python3-aiosmtpd) that keeps what it receives in a
+/// Maildir.
+pub struct SmtpServer {
+    /// `smtp://127.0.0.1:PORT`
+    pub url: String,
+    maildir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    /// Starts the server and waits until it accepts connections.
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = tempfile::tempdir().unwrap();
+        // Debian's interpreter, which has the python3-aiosmtpd package (not a pyenv shim).
+        let child = std::process::Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting aiosmtpd: install python3-aiosmtpd (scripts/setup.sh does)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Self { url: format!("smtp://127.0.0.1:{port}"), maildir, child };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    /// The raw messages received so far.
+    pub fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail/new");
+        let Ok(entries) = std::fs::read_dir(new) else { return Vec::new() };
+        entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

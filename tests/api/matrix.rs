@@ -86,6 +86,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/cases/{id}/share-links", Only(STAFF)),
     ("POST", "/api/cases/{id}/share-links/{link_id}/revoke", Only(STAFF)),
     ("POST", "/api/share-links/open", Public),
+    ("POST", "/api/cases/{id}/handoff", Only(STAFF)),
     ("POST", "/api/auth/logout", AnyRole),
 ];
 

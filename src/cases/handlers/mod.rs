@@ -3,6 +3,7 @@
 pub mod calls;
 pub mod cards;
 pub mod checklists;
+pub mod handoff;
 pub mod journal;
 pub mod reports;
 pub mod sharing;
