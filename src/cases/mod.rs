@@ -14,6 +14,7 @@ pub mod lists;
 pub mod policy;
 pub mod redaction;
 pub mod reports;
+pub mod statistics;
 pub mod urgency;
 
 use serde_json::{json, Value};
@@ -55,6 +56,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sharing::revoke_link))
         .routes(routes!(sharing::open))
         .routes(routes!(handoff::handoff))
+        .routes(routes!(statistics::get))
+        .routes(routes!(statistics::csv))
 }
 
 /// The console message a notice stands for, and who may see it; `None` if what it names is gone.

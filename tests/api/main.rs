@@ -10,3 +10,4 @@ mod helpers;
 mod matrix;
 mod operations;
 mod sharing;
+mod statistics;

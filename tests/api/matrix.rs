@@ -87,6 +87,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/cases/{id}/share-links/{link_id}/revoke", Only(STAFF)),
     ("POST", "/api/share-links/open", Public),
     ("POST", "/api/cases/{id}/handoff", Only(STAFF)),
+    ("GET", "/api/statistics", Only(STAFF)),
+    ("GET", "/api/statistics.csv", Only(STAFF)),
     ("POST", "/api/auth/logout", AnyRole),
 ];
 

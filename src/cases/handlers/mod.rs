@@ -7,6 +7,7 @@ pub mod handoff;
 pub mod journal;
 pub mod reports;
 pub mod sharing;
+pub mod statistics;
 
 use crate::auth::Principal;
 
