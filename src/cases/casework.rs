@@ -12,6 +12,7 @@ use super::card::{self, CardFields, CardPatch, CaseRecord, Point, UrgencyView};
 use super::checklists::{self, CaseFacts, Task};
 use super::journal::{self, Author, EntryKind, NewEntry};
 use super::lifecycle::{Outcome, Status};
+use super::photos::{self, Photo};
 use super::urgency::UrgencyClass;
 use crate::error::{ApiError, ApiResult};
 use crate::realtime::{announce, Notice};
@@ -66,6 +67,8 @@ pub struct Case {
     pub places: Vec<Place>,
     /// Checklist tasks.
     pub tasks: Vec<Task>,
+    /// Photos (fetch them at /api/cases/{id}/photos/{photo_id} and …/thumbnail).
+    pub photos: Vec<Photo>,
     /// Registered at.
     pub created_at: DateTime<Utc>,
     /// Registered by.
@@ -83,6 +86,7 @@ pub async fn view(conn: &mut PgConnection, id: Uuid) -> ApiResult<Case> {
     let record = card::load(conn, id, false).await?.ok_or_else(|| ApiError::not_found("case"))?;
     let places = places_of(conn, id).await?;
     let tasks = checklists::tasks_of(conn, id).await?;
+    let photos = photos::of_case(conn, id).await?;
     Ok(Case {
         id: record.id,
         number: record.number,
@@ -94,6 +98,7 @@ pub async fn view(conn: &mut PgConnection, id: Uuid) -> ApiResult<Case> {
         fields: record.fields,
         places,
         tasks,
+        photos,
         created_at: record.created_at,
         created_by_name: record.created_by_name,
         updated_at: record.updated_at,

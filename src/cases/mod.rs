@@ -11,6 +11,7 @@ pub mod handoff;
 pub mod journal;
 pub mod lifecycle;
 pub mod lists;
+pub mod photos;
 pub mod policy;
 pub mod redaction;
 pub mod reports;
@@ -29,7 +30,7 @@ pub use checklists::run_escalation;
 
 /// The routes of this capability.
 pub fn router() -> OpenApiRouter<AppState> {
-    use handlers::*;
+    use handlers::{calls, cards, checklists, handoff, journal, photos, reports, sharing, statistics};
     OpenApiRouter::new()
         .routes(routes!(cards::list, cards::create))
         .routes(routes!(cards::similar))
@@ -58,6 +59,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handoff::handoff))
         .routes(routes!(statistics::get))
         .routes(routes!(statistics::csv))
+        .routes(routes!(photos::original))
+        .routes(routes!(photos::thumbnail))
+        .routes(routes!(photos::withdraw))
+        .merge(
+            // Photos are bigger than the JSON API's bodies.
+            OpenApiRouter::new()
+                .routes(routes!(photos::upload))
+                .layer(axum::extract::DefaultBodyLimit::max(self::photos::MAX_BYTES)),
+        )
 }
 
 /// The console message a notice stands for, and who may see it; `None` if what it names is gone.

@@ -88,6 +88,10 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/share-links/open", Public),
     ("POST", "/api/cases/{id}/handoff", Only(STAFF)),
     ("GET", "/api/statistics", Only(STAFF)),
+    ("POST", "/api/cases/{id}/photos", Only(STAFF)),
+    ("GET", "/api/cases/{id}/photos/{photo_id}", Only(READERS)),
+    ("GET", "/api/cases/{id}/photos/{photo_id}/thumbnail", Only(READERS)),
+    ("POST", "/api/cases/{id}/photos/{photo_id}/withdraw", Only(STAFF)),
     ("GET", "/api/statistics.csv", Only(STAFF)),
     ("POST", "/api/auth/logout", AnyRole),
 ];

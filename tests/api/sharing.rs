@@ -216,3 +216,82 @@ async fn a_share_link_reads_one_case_redacted_until_it_expires_or_is_revoked_and
     assert_eq!(links["links"].as_array().unwrap().len(), 2);
     assert!(links.to_string().find(&secret).is_none(), "the secret is shown only once");
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut image = image::RgbImage::new(width, height);
+    for (x, y, pixel) in image.enumerate_pixels_mut() {
+        *pixel = image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_photo_is_checked_stored_once_thumbnailed_shown_to_a_liaison_with_an_audit_and_withdrawn_not_deleted() {
+    let app = spawn_app().await;
+    let staff = app.logged_in(Role::Dispatcher).await;
+    let case = case_with_log(&app, &staff).await;
+    let id = case["id"].as_str().unwrap();
+    let url = app.at(&format!("/api/cases/{id}/photos"));
+    let bytes = png(1200, 900);
+    let upload = |body: Vec<u8>, content_type: &'static str| {
+        staff.post(&url).header("content-type", content_type).body(body).send()
+    };
+
+    let first = upload(bytes.clone(), "image/png").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let photo = json_body(first).await;
+    assert_eq!((photo["width"].as_i64(), photo["height"].as_i64()), (Some(1200), Some(900)));
+    let again = upload(bytes.clone(), "image/png").await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK, "the same file is stored once");
+    assert_eq!(json_body(again).await["id"], photo["id"]);
+    expect_error(upload(bytes.clone(), "image/jpeg").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "not_an_image")
+        .await;
+    expect_error(
+        upload(b"<svg/>".to_vec(), "image/svg+xml").await.unwrap(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    expect_error(
+        upload(vec![0u8; 11 * 1024 * 1024], "image/png").await.unwrap(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
+
+    let card = json_body(staff.get(app.at(&format!("/api/cases/{id}"))).send().await.unwrap()).await;
+    assert_eq!(card["photos"].as_array().unwrap().len(), 1);
+    let photo_id = photo["id"].as_str().unwrap();
+    let original = staff.get(app.at(&format!("/api/cases/{id}/photos/{photo_id}"))).send().await.unwrap();
+    assert_eq!(original.headers()["content-type"], "image/png");
+    assert_eq!(original.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    let thumb = staff.get(app.at(&format!("/api/cases/{id}/photos/{photo_id}/thumbnail"))).send().await.unwrap();
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (320, 240));
+
+    app.create_user("krylov", Role::PoliceLiaison).await;
+    let police = app.login("krylov", PASSWORD).await;
+    let thumb_url = app.at(&format!("/api/cases/{id}/photos/{photo_id}/thumbnail"));
+    assert_eq!(police.get(&thumb_url).send().await.unwrap().status(), StatusCode::NOT_FOUND, "not shared yet");
+    staff.post(app.at(&format!("/api/cases/{id}/shares"))).json(&json!({"user_id": sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM users WHERE login = 'krylov'").fetch_one(&app.db).await.unwrap()})).send().await.unwrap();
+    assert_eq!(police.get(&thumb_url).send().await.unwrap().status(), StatusCode::OK);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'case.read' AND details->>'part' = 'photo'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+
+    let withdraw = staff.post(app.at(&format!("/api/cases/{id}/photos/{photo_id}/withdraw"))).send().await.unwrap();
+    assert_eq!(withdraw.status(), StatusCode::NO_CONTENT);
+    let card = json_body(staff.get(app.at(&format!("/api/cases/{id}"))).send().await.unwrap()).await;
+    assert_eq!(card["photos"], json!([]));
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM case_photos WHERE withdrawn_at IS NOT NULL")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1, "withdrawn, not deleted");
+}

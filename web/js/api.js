@@ -97,7 +97,131 @@ export function getMapFeatures() {
   return request('GET', '/api/map/features');
 }
 
-export async function getCases() {
-  const answer = await request('GET', '/api/cases');
+// ---- Cases ------------------------------------------------------------------------------------
+
+const id = (value) => encodeURIComponent(String(value));
+
+/** Query parameters with a value, as "?a=1&b=2" (or ""). */
+function query(params = {}) {
+  const entries = Object.entries(params)
+    .filter(([, value]) => value !== undefined && value !== null && value !== '');
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
+}
+
+/** Case summaries, most urgent first. `filters`: status, category, q, from, to, limit. */
+export async function getCases(filters = {}) {
+  const answer = await request('GET', `/api/cases${query(filters)}`);
   return answer.cases;
+}
+
+export function getCase(caseId) {
+  return request('GET', `/api/cases/${id(caseId)}`);
+}
+
+/** A new card (CardFields); the server starts its checklist tasks. */
+export function createCase(fields) {
+  return request('POST', '/api/cases', { body: fields });
+}
+
+/** Saves changed fields; 409 "stale_version" if someone else saved since `version`. */
+export function updateCase(caseId, changes, version) {
+  return request('PATCH', `/api/cases/${id(caseId)}`, { body: { ...changes, version } });
+}
+
+export function transitionCase(caseId, { to, reason, outcome }) {
+  const body = { to, reason };
+  if (outcome) body.outcome = outcome;
+  return request('POST', `/api/cases/${id(caseId)}/transitions`, { body });
+}
+
+/** `urgencyClass` null returns the case to its computed urgency. */
+export function setCaseUrgency(caseId, urgencyClass, reason) {
+  return request('PUT', `/api/cases/${id(caseId)}/urgency`, { body: { class: urgencyClass, reason } });
+}
+
+/** Possible duplicates of a card being typed: `params` is a URLSearchParams. */
+export async function getSimilarCases(params) {
+  const answer = await request('GET', `/api/cases/similar?${params}`);
+  return answer.matches;
+}
+
+export function addPlace(caseId, place) {
+  return request('POST', `/api/cases/${id(caseId)}/places`, { body: place });
+}
+
+export function updatePlace(caseId, placeId, changes) {
+  return request('PATCH', `/api/cases/${id(caseId)}/places/${id(placeId)}`, { body: changes });
+}
+
+export function updateTask(caseId, taskId, { state, comment }) {
+  return request('PATCH', `/api/cases/${id(caseId)}/tasks/${id(taskId)}`, { body: { state, comment } });
+}
+
+/** Overdue checklist tasks of all cases, each with case_id, case_number and full_name. */
+export async function getOverdueTasks() {
+  const answer = await request('GET', '/api/tasks/overdue');
+  return answer.tasks;
+}
+
+// ---- Incident log --------------------------------------------------------------------------
+
+export async function getJournal(caseId) {
+  const answer = await request('GET', `/api/cases/${id(caseId)}/journal`);
+  return answer.entries;
+}
+
+/** A new entry: {kind, text, location?, corrects?}. */
+export function addJournalEntry(caseId, entry) {
+  return request('POST', `/api/cases/${id(caseId)}/journal`, { body: entry });
+}
+
+// ---- Reports -------------------------------------------------------------------------------
+
+/** Reports, newest first. `filters`: open (true/false), q, from, to, limit. */
+export async function getReports(filters = {}) {
+  const answer = await request('GET', `/api/reports${query(filters)}`);
+  return answer.reports;
+}
+
+export function getReport(reportId) {
+  return request('GET', `/api/reports/${id(reportId)}`);
+}
+
+export function createReport(report) {
+  return request('POST', '/api/reports', { body: report });
+}
+
+/** Closes a report: {outcome, note, duplicate_of?}. */
+export function closeReport(reportId, body) {
+  return request('POST', `/api/reports/${id(reportId)}/close`, { body });
+}
+
+export function linkReport(reportId, caseId, note) {
+  const body = { case_id: caseId };
+  if (note) body.note = note;
+  return request('POST', `/api/reports/${id(reportId)}/link`, { body });
+}
+
+/** Turns a report into a card (CardFields); answers the new Case. */
+export function createCaseFromReport(reportId, fields) {
+  return request('POST', `/api/reports/${id(reportId)}/case`, { body: fields });
+}
+
+// ---- My shift, checklist templates ----------------------------------------------------------
+
+export function getShift() {
+  return request('GET', '/api/shift');
+}
+
+export async function getChecklistTemplates() {
+  const answer = await request('GET', '/api/checklist-templates');
+  return answer.templates;
+}
+
+export function createChecklistTemplate(template) {
+  return request('POST', '/api/checklist-templates', { body: template });
+}
+
+export function updateChecklistTemplate(templateId, changes) {
+  return request('PATCH', `/api/checklist-templates/${id(templateId)}`, { body: changes });
 }

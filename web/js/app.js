@@ -1,13 +1,30 @@
 // Entry point of the dispatcher console: loads translations and settings, asks the server who is
-// logged in, and switches between the login page and the map console.
+// logged in, and switches between the login page and the console. In the console: the map, the
+// views of the side panel by address (js/navigation.js), the live channel and what listens to it.
 
 import * as api from './api.js';
+import { clearCalls, initCallPopups } from './call-popups.js';
+import { initCaseForm, caseFormView } from './case-form.js';
+import { caseListView, initCaseList } from './case-list.js';
+import { caseView, initCaseView } from './case-view.js';
 import { clearCases, initCases, loadCases } from './cases.js';
+import { checklistTemplateFormView, initChecklistTemplateForm } from './checklist-template-form.js';
+import { checklistTemplatesView, initChecklistTemplates } from './checklist-templates.js';
+import { debounce } from './dom.js';
 import { initI18n, t } from './i18n.js';
 import { initLanguageSwitch } from './language-switch.js';
+import { createLiveChannel, liveUrl } from './live.js';
+import { initLiveStatus } from './live-status.js';
+import { focusOn, clearFeatures, initMap, refreshMapSize, showFeatures } from './map.js';
+import { initNavigation, startNavigation, stopNavigation } from './navigation.js';
 import { focusLogin, initLogin, resetLoginPage, showTeam } from './login.js';
-import { clearFeatures, focusOn, initMap, refreshMapSize, showFeatures } from './map.js';
-import { initSidePanel, resetSidePanel } from './side-panel.js';
+import { initOverdueBanner, startOverdueBanner, stopOverdueBanner } from './overdue-banner.js';
+import { initReportForm, reportFormView } from './report-form.js';
+import { initReportList, reportListView } from './report-list.js';
+import { initReportView, reportView } from './report-view.js';
+import { setSessionUser, isStaff } from './session.js';
+import { initShift, shiftView } from './shift.js';
+import { initSidePanel, isPhone, resetSidePanel, setPanelOpen } from './side-panel.js';
 import { initUserMenu, showUser } from './user-menu.js';
 
 const el = (id) => document.getElementById(id);
@@ -18,6 +35,18 @@ const session = {
 };
 let featuresGeneration = 0; // answers to a load started before a logout are dropped
 
+const live = createLiveChannel({ url: liveUrl(window.location) });
+
+/** #/map: the active cases beside the map. */
+const mapView = {
+  show() {
+    loadCases();
+  },
+  reset() {
+    clearCases();
+  },
+};
+
 async function boot() {
   await initI18n();
   initLanguageSwitch(el('lang-switch'));
@@ -26,6 +55,48 @@ async function boot() {
   initSidePanel({ onResized: refreshMapSize });
   initCases({ onSelectCase: (chosen) => focusOn(chosen.last_seen) });
   el('cases-refresh').addEventListener('click', refresh);
+
+  initLiveStatus({ live });
+  initCallPopups({ live });
+  initOverdueBanner({ live });
+  initCaseList({ live });
+  initCaseForm();
+  initCaseView({ live });
+  initReportList({ live });
+  initReportForm();
+  initReportView({ live });
+  initShift({ live });
+  initChecklistTemplates();
+  initChecklistTemplateForm();
+  initNavigation({
+    routes: {
+      map: { element: 'view-map', view: mapView },
+      cases: { element: 'view-cases', view: caseListView },
+      case: { element: 'view-case', view: caseView },
+      'case-new': { element: 'view-case-form', view: caseFormView },
+      'case-edit': { element: 'view-case-form', view: caseFormView },
+      reports: { element: 'view-reports', view: reportListView },
+      report: { element: 'view-report', view: reportView },
+      'report-new': { element: 'view-report-form', view: reportFormView },
+      shift: { element: 'view-shift', view: shiftView },
+      checklists: { element: 'view-checklists', view: checklistTemplatesView },
+      checklist: { element: 'view-checklist-form', view: checklistTemplateFormView },
+      'checklist-new': { element: 'view-checklist-form', view: checklistTemplateFormView },
+    },
+    onSection: sectionChanged,
+  });
+  // The map's own layers follow the cases: a new last-seen point, a closed case.
+  const reloadFeatures = debounce(() => {
+    if (session.user) loadMapFeatures({ fit: false });
+  }, 2000);
+  live.on('case.changed', reloadFeatures);
+  live.on('live.resync', reloadFeatures);
+  // The browser does not tell why a WebSocket was refused: an ended session looks like a network
+  // drop. Asking the API tells the two apart, and an ended session goes back to the login page.
+  const checkSessionAfterDrop = debounce(checkSession, 5000);
+  live.on('live.status', ({ state }) => {
+    if (state === 'closed' && session.user) checkSessionAfterDrop();
+  });
 
   api.setUnauthorizedHandler(() => {
     if (session.user) showLogin('session_expired');
@@ -46,8 +117,12 @@ async function boot() {
 
 function showLogin(reason) {
   session.user = null;
+  setSessionUser(null);
   featuresGeneration += 1;
-  clearCases();
+  live.stop();
+  stopNavigation();
+  stopOverdueBanner();
+  clearCalls();
   clearFeatures();
   showUser(null);
   el('panel-toggle').hidden = true;
@@ -60,15 +135,26 @@ function showLogin(reason) {
 
 function enterConsole(user) {
   session.user = user;
+  setSessionUser(user);
   showUser(user);
   el('login-screen').hidden = true;
   el('main-screen').hidden = false;
-  el('panel-toggle').hidden = false;
   document.body.dataset.screen = 'main';
   resetSidePanel();
   initMap(el('map'), session.config);
   loadMapFeatures({ fit: true });
-  loadCases();
+  if (isStaff()) {
+    live.start();
+    startOverdueBanner();
+  }
+  startNavigation();
+}
+
+// The panel toggle belongs to the map section: elsewhere the panel holds the page itself.
+function sectionChanged(section) {
+  const onMap = section === 'map';
+  el('panel-toggle').hidden = !onMap || !session.user;
+  setPanelOpen(onMap ? !isPhone() : true);
 }
 
 async function logOut() {
@@ -101,8 +187,12 @@ function refresh() {
   loadMapFeatures({ fit: false });
 }
 
-async function checkSessionOnReturn() {
-  if (document.visibilityState !== 'visible' || !session.user) return;
+function checkSessionOnReturn() {
+  if (document.visibilityState === 'visible') checkSession();
+}
+
+async function checkSession() {
+  if (!session.user) return;
   try {
     await api.getCurrentUser();
   } catch (error) {

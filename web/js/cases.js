@@ -1,8 +1,14 @@
-// The "Active cases" list in the side panel, from GET /api/cases.
+// The "Active cases" list beside the map, from GET /api/cases: choosing a case centres the map
+// on where the person was last seen; its number opens the card.
 
 import { getCases } from './api.js';
+import { urgencyBadge } from './badges.js';
+import { h } from './dom.js';
 import { getLanguage, onLanguageChange, t } from './i18n.js';
 import { caseCategoryLabel, caseStatusLabel } from './labels.js';
+import { isPoint } from './points.js';
+import { href } from './routes.js';
+import { formatTime } from './time.js';
 
 const el = (id) => document.getElementById(id);
 
@@ -34,7 +40,8 @@ export async function loadCases() {
   try {
     const answer = await getCases();
     if (mine !== generation) return;
-    cases = Array.isArray(answer) ? answer : [];
+    // The panel beside the map is for the work in progress: closed cases are under "Cases".
+    cases = (Array.isArray(answer) ? answer : []).filter((c) => c.status !== 'closed');
     state = 'loaded';
   } catch (error) {
     if (mine !== generation) return;
@@ -59,53 +66,37 @@ function render() {
   el('cases-loading').hidden = !(state === 'loading' && cases.length === 0);
   el('cases-error').hidden = state !== 'error';
   el('cases-empty').hidden = !(state === 'loaded' && cases.length === 0);
-
-  const list = el('case-list');
-  list.replaceChildren(...cases.map(caseItem));
+  el('case-list').replaceChildren(...cases.map(caseItem));
 }
 
 function caseItem(c) {
-  const item = document.createElement('li');
-  const hasPoint = Array.isArray(c.last_seen) && c.last_seen.length >= 2;
-  const body = document.createElement(hasPoint ? 'button' : 'div');
-  body.className = hasPoint ? 'case-item' : 'case-item case-item-static';
-  body.dataset.caseId = c.id;
-  body.dataset.status = c.status;
-  if (hasPoint) {
-    body.type = 'button';
-    if (c.id === selectedId) body.setAttribute('aria-current', 'true');
-  }
-
-  const head = span('case-head');
-  head.append(span('case-number', c.number), span('case-status', caseStatusLabel(c.status)));
-
+  const hasPoint = isPoint(c.last_seen);
   const facts = [];
   if (c.category) facts.push(caseCategoryLabel(c.category));
   if (Number.isFinite(c.age)) facts.push(t('case.age', { age: c.age }));
 
-  body.append(head, span('case-name', c.full_name));
-  if (facts.length) body.append(span('case-facts', facts.join(' · ')));
-  const seen = c.last_seen_at ? t('case.last_seen_at', { time: formatTime(c.last_seen_at) }) : null;
-  if (seen) body.append(span('case-seen', seen));
-  if (!hasPoint) body.append(span('case-seen case-no-point', t('case.no_point')));
+  const body = h(hasPoint ? 'button' : 'div', {
+    className: hasPoint ? 'case-item' : 'case-item case-item-static',
+    dataset: { caseId: c.id, status: c.status },
+    type: hasPoint ? 'button' : undefined,
+    attrs: { 'aria-current': hasPoint && c.id === selectedId ? 'true' : null },
+  },
+  h('span', { className: 'case-head' },
+    h('span', { className: 'case-number', text: c.number }),
+    urgencyBadge(c.urgency),
+    h('span', { className: 'case-status', text: caseStatusLabel(c.status) })),
+  h('span', { className: 'case-name', text: c.full_name }),
+  facts.length ? h('span', { className: 'case-facts', text: facts.join(' · ') }) : null,
+  c.last_seen_at
+    ? h('span', { className: 'case-seen', text: t('case.last_seen_at', { time: formatTime(c.last_seen_at, getLanguage()) }) })
+    : null,
+  hasPoint ? null : h('span', { className: 'case-seen case-no-point', text: t('case.no_point') }));
 
-  item.append(body);
-  return item;
-}
-
-function span(className, text) {
-  const node = document.createElement('span');
-  node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-// "12 Mar, 14:30" — a month name leaves no doubt about day and month order; the year only
-// when it is not this one.
-function formatTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
-  const options = { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-  if (date.getFullYear() !== new Date().getFullYear()) options.year = 'numeric';
-  return new Intl.DateTimeFormat(getLanguage(), options).format(date);
+  const open = h('a', {
+    className: 'case-open',
+    href: href.case(c.id),
+    text: t('cases.open_card'),
+    attrs: { 'aria-label': t('cases.open_card_of', { number: c.number, name: c.full_name }) },
+  });
+  return h('li', { className: 'case-list-item' }, body, open);
 }

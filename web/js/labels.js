@@ -1,4 +1,5 @@
-// Translated names for the values the server sends: roles, case statuses, case categories.
+// Translated names for the values the server sends: roles, case statuses and categories,
+// outcomes, urgency, report channels, log entry kinds, task states, checklist triggers...
 // Each key is written out in a t('...') call so the i18n test can check it; a value the
 // console does not know yet is shown as the server sent it.
 
@@ -28,10 +29,139 @@ const CASE_CATEGORIES = {
   dementia: () => t('case.category.dementia'),
 };
 
-function label(table, value) {
-  return Object.hasOwn(table, value) ? table[value]() : String(value ?? '');
+const CASE_OUTCOMES = {
+  found_alive: () => t('case.outcome.found_alive'),
+  found_dead: () => t('case.outcome.found_dead'),
+  found_by_police: () => t('case.outcome.found_by_police'),
+  returned_home: () => t('case.outcome.returned_home'),
+  not_found: () => t('case.outcome.not_found'),
+  cancelled: () => t('case.outcome.cancelled'),
+};
+
+const SEXES = {
+  female: () => t('case.sex.female'),
+  male: () => t('case.sex.male'),
+};
+
+const WEATHER = {
+  normal: () => t('case.weather.normal'),
+  cold: () => t('case.weather.cold'),
+  hot: () => t('case.weather.hot'),
+  rain: () => t('case.weather.rain'),
+  storm: () => t('case.weather.storm'),
+};
+
+const URGENCY_CLASSES = {
+  critical: () => t('urgency.critical'),
+  high: () => t('urgency.high'),
+  normal: () => t('urgency.normal'),
+};
+
+const URGENCY_REASONS = {
+  young_child: () => t('urgency.reason.young_child'),
+  child: () => t('urgency.reason.child'),
+  teenager: () => t('urgency.reason.teenager'),
+  elderly: () => t('urgency.reason.elderly'),
+  dementia: () => t('urgency.reason.dementia'),
+  health: () => t('urgency.reason.health'),
+  medication: () => t('urgency.reason.medication'),
+  night: () => t('urgency.reason.night'),
+  cold: () => t('urgency.reason.cold'),
+  hot: () => t('urgency.reason.hot'),
+  storm: () => t('urgency.reason.storm'),
+  rain: () => t('urgency.reason.rain'),
+};
+
+// The button that moves a case to a status: the words depend on where it comes from.
+const TRANSITIONS = {
+  first_checks: (from) => (from === 'closed' ? t('transition.reopen_first_checks') : t('transition.first_checks')),
+  search_active: (from) => {
+    if (from === 'closed') return t('transition.reopen_search');
+    if (from === 'suspended') return t('transition.resume_search');
+    return t('transition.search_active');
+  },
+  suspended: () => t('transition.suspended'),
+  closed: () => t('transition.closed'),
+};
+
+const REPORT_CHANNELS = {
+  phone: () => t('report.channel.phone'),
+  sms: () => t('report.channel.sms'),
+  email: () => t('report.channel.email'),
+  walk_in: () => t('report.channel.walk_in'),
+  police: () => t('report.channel.police'),
+  web_form: () => t('report.channel.web_form'),
+};
+
+const REPORT_OUTCOMES = {
+  information_only: () => t('report.outcome.information_only'),
+  duplicate: () => t('report.outcome.duplicate'),
+  passed_to_police: () => t('report.outcome.passed_to_police'),
+  linked_to_case: () => t('report.outcome.linked_to_case'),
+  became_case: () => t('report.outcome.became_case'),
+};
+
+const JOURNAL_KINDS = {
+  note: () => t('journal.kind.note'),
+  call: () => t('journal.kind.call'),
+  dispatch: () => t('journal.kind.dispatch'),
+  vehicle: () => t('journal.kind.vehicle'),
+  equipment_issued: () => t('journal.kind.equipment_issued'),
+  equipment_returned: () => t('journal.kind.equipment_returned'),
+  clue: () => t('journal.kind.clue'),
+  status_change: () => t('journal.kind.status_change'),
+  alert_sent: () => t('journal.kind.alert_sent'),
+  police_note: () => t('journal.kind.police_note'),
+  task: () => t('journal.kind.task'),
+  card_update: () => t('journal.kind.card_update'),
+  handoff: () => t('journal.kind.handoff'),
+};
+
+const TASK_STATES = {
+  open: () => t('task.state.open'),
+  done: () => t('task.state.done'),
+  not_needed: () => t('task.state.not_needed'),
+};
+
+const CHECKLIST_TRIGGERS = {
+  case_created: () => t('checklist.trigger.case_created'),
+  'status:first_checks': () => t('checklist.trigger.status_first_checks'),
+  'status:search_active': () => t('checklist.trigger.status_search_active'),
+  'status:suspended': () => t('checklist.trigger.status_suspended'),
+  'status:closed': () => t('checklist.trigger.status_closed'),
+};
+
+const MATCH_KINDS = {
+  report: () => t('match.kind.report'),
+  case: () => t('match.kind.case'),
+};
+
+const SIMILAR_REASONS = {
+  name: () => t('similar.reason.name'),
+  phone: () => t('similar.reason.phone'),
+};
+
+function label(table, value, ...context) {
+  return Object.hasOwn(table, value) ? table[value](...context) : String(value ?? '');
 }
 
 export const roleLabel = (role) => label(ROLES, role);
 export const caseStatusLabel = (status) => label(CASE_STATUSES, status);
 export const caseCategoryLabel = (category) => label(CASE_CATEGORIES, category);
+export const caseOutcomeLabel = (outcome) => label(CASE_OUTCOMES, outcome);
+export const sexLabel = (sex) => label(SEXES, sex);
+export const weatherLabel = (weather) => label(WEATHER, weather);
+export const urgencyLabel = (urgencyClass) => label(URGENCY_CLASSES, urgencyClass);
+export const urgencyReasonLabel = (code) => label(URGENCY_REASONS, code);
+export const transitionLabel = (to, from) => label(TRANSITIONS, to, from);
+export const reportChannelLabel = (channel) => label(REPORT_CHANNELS, channel);
+export const reportOutcomeLabel = (outcome) => label(REPORT_OUTCOMES, outcome);
+export const journalKindLabel = (kind) => label(JOURNAL_KINDS, kind);
+export const taskStateLabel = (state) => label(TASK_STATES, state);
+export const checklistTriggerLabel = (trigger) => label(CHECKLIST_TRIGGERS, trigger);
+export const matchKindLabel = (kind) => label(MATCH_KINDS, kind);
+export const similarReasonLabel = (reason) => label(SIMILAR_REASONS, reason);
+
+/** The log entry kinds people write; the others are written by Sweep itself. */
+export const WRITABLE_JOURNAL_KINDS = ['note', 'call', 'dispatch', 'vehicle', 'equipment_issued',
+  'equipment_returned', 'clue', 'police_note'];

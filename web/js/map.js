@@ -1,7 +1,9 @@
 // The operations map: Leaflet on a plain paper background (no tile server needed), the layers
-// from /api/map/features, a metric scale bar and the coordinates readout.
+// from /api/map/features, a metric scale bar and the coordinates readout; over them the open
+// case's last-seen point and places, and the click that picks a point for a form.
 
 import { onLanguageChange, t } from './i18n.js';
+import { isPoint, toLatLon } from './points.js';
 
 const FALLBACK_CENTER = [55.7558, 37.6173];
 const FALLBACK_ZOOM = 10;
@@ -10,7 +12,9 @@ const AREA_LABEL_PANE = 'area-labels';
 
 let map = null;
 let featureLayer = null;
+let caseLayer = null;
 let focusMarker = null;
+let picking = null; // { onPick, onCancel } while a form waits for a click on the map
 let zoomControl = null;
 let defaultView = { center: FALLBACK_CENTER, zoom: FALLBACK_ZOOM };
 
@@ -73,6 +77,8 @@ export function initMap(container, config) {
   addCoordsReadout(L);
 
   featureLayer = L.featureGroup().addTo(map);
+  caseLayer = L.featureGroup().addTo(map);
+  initPicking();
   return true;
 }
 
@@ -92,7 +98,7 @@ function addZoomControl(L) {
  */
 export function showFeatures(collection, { fit = true } = {}) {
   if (!map) return;
-  clearFeatures();
+  featureLayer.clearLayers();
   const features = Array.isArray(collection?.features) ? collection.features : [];
   if (features.length > 0) {
     window.L.geoJSON(collection, {
@@ -111,15 +117,18 @@ export function showFeatures(collection, { fit = true } = {}) {
 /** Removes every drawn layer (on logout, or when the user may not see them). */
 export function clearFeatures() {
   featureLayer?.clearLayers();
+  caseLayer?.clearLayers();
+  stopPicking(true);
   if (focusMarker) {
     focusMarker.remove();
     focusMarker = null;
   }
 }
 
-/** Centres the map on [lat, lon] and rings the point so the eye finds it. */
-export function focusOn(latLon) {
-  if (!map || !validLatLon(latLon)) return;
+/** Centres the map on a point {lat, lon} and rings it so the eye finds it. */
+export function focusOn(point) {
+  const latLon = toLatLon(point);
+  if (!map || !latLon) return;
   map.setView(latLon, Math.max(map.getZoom(), FOCUS_MIN_ZOOM), { animate: false });
   if (!focusMarker) {
     focusMarker = window.L.circleMarker(latLon, {
@@ -133,6 +142,85 @@ export function focusOn(latLon) {
   } else {
     focusMarker.setLatLng(latLon);
   }
+}
+
+/**
+ * Draws one case over the other layers: its last-seen point and its places (points of
+ * attraction), checked ones greyed. Frames them unless `fit` is false.
+ */
+export function showCaseLayer({ lastSeen, lastSeenLabel, places = [] }, { fit = true } = {}) {
+  if (!map) return;
+  const L = window.L;
+  caseLayer.clearLayers();
+  if (isPoint(lastSeen)) {
+    L.marker(toLatLon(lastSeen), {
+      icon: L.divIcon({ className: 'marker-last-seen', iconSize: [24, 24], popupAnchor: [0, -10] }),
+      title: lastSeenLabel || '',
+      zIndexOffset: 1000,
+    }).bindPopup(() => popup(t('map.last_seen'), lastSeenLabel)).addTo(caseLayer);
+  }
+  for (const place of places) {
+    if (!isPoint(place.point)) continue;
+    L.marker(toLatLon(place.point), {
+      icon: L.divIcon({
+        className: place.checked ? 'marker-place marker-place-checked' : 'marker-place',
+        iconSize: [20, 20],
+        popupAnchor: [0, -8],
+      }),
+      title: place.name || '',
+    }).bindPopup(() => popup(place.checked ? t('map.place_checked') : t('map.place'), place.name, place.address))
+      .addTo(caseLayer);
+  }
+  if (!fit) return;
+  const drawn = caseLayer.getLayers().map((layer) => layer.getLatLng());
+  if (drawn.length === 1) focusOn({ lat: drawn[0].lat, lon: drawn[0].lng });
+  else if (drawn.length > 1) map.fitBounds(caseLayer.getBounds(), { padding: [40, 40], maxZoom: 16 });
+}
+
+export function clearCaseLayer() {
+  caseLayer?.clearLayers();
+}
+
+/**
+ * Waits for a click on the map and calls `onPick({lat, lon})` with it; Escape or the cancel
+ * button calls `onCancel()`. A new request replaces one still waiting.
+ */
+export function pickPoint({ onPick, onCancel = () => {} }) {
+  if (!map) return false;
+  if (picking) stopPicking(true);
+  picking = { onPick, onCancel };
+  document.body.dataset.picking = 'true';
+  document.getElementById('map-pick-hint').hidden = false;
+  map.getContainer().classList.add('map-picking');
+  refreshMapSize();
+  return true;
+}
+
+/** Ends a pick; with `cancelled`, tells the form that asked. */
+export function stopPicking(cancelled = true) {
+  if (!picking) return;
+  const { onCancel } = picking;
+  picking = null;
+  delete document.body.dataset.picking;
+  document.getElementById('map-pick-hint').hidden = true;
+  map?.getContainer().classList.remove('map-picking');
+  refreshMapSize();
+  if (cancelled) onCancel();
+}
+
+function initPicking() {
+  map.on('click', (event) => {
+    if (!picking) return;
+    const { lat, lng } = event.latlng;
+    const point = { lat: Number(lat.toFixed(6)), lon: Number(window.L.Util.wrapNum(lng, [-180, 180], true).toFixed(6)) };
+    const { onPick } = picking;
+    stopPicking(false);
+    onPick(point);
+  });
+  document.getElementById('map-pick-cancel').addEventListener('click', () => stopPicking(true));
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && picking) stopPicking(true);
+  });
 }
 
 /** Tells Leaflet the container changed size (side panel opened or closed). */

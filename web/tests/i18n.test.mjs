@@ -1,5 +1,6 @@
 // Checks that every string a user can see goes through the translation tables:
-// the tables agree, every key the HTML and the scripts use exists, and the HTML hard-codes no text.
+// the tables agree, every key the HTML and the scripts use exists, and neither the HTML nor the
+// scripts hard-code text.
 // Run with `npm test` (Node's built-in test runner, no packages).
 
 import assert from 'node:assert/strict';
@@ -219,6 +220,53 @@ test('no attribute a person reads is hard-coded in the HTML', () => {
     }
   }
   assert.deepEqual(hardCoded, []);
+});
+
+// Text a script puts on the page: h(..., {text: '...'}), .textContent = '...', an attribute a person
+// reads, confirm()/alert(). A literal with letters there bypasses the tables.
+const LITERAL = String.raw`(['"${'`'}])((?:(?!\1)[^\\\n]|\\.)*)\1`;
+const SHOWN_TEXT_PATTERNS = [
+  String.raw`\btext:\s*`,
+  String.raw`\.(?:textContent|innerText|innerHTML|title|placeholder)\s*=\s*`,
+  String.raw`setAttribute\(\s*['"](?:aria-label|title|placeholder|alt)['"]\s*,\s*`,
+  String.raw`['"](?:aria-label|title|placeholder|alt)['"]\s*:\s*`,
+  String.raw`\b(?:confirm|alert|prompt)\(\s*`,
+].map((prefix) => new RegExp(prefix + LITERAL, 'g'));
+
+function hardCodedScriptText(source, file) {
+  const code = stripComments(source);
+  const found = [];
+  for (const pattern of SHOWN_TEXT_PATTERNS) {
+    for (const m of code.matchAll(pattern)) {
+      const text = m[2].replace(/\$\{[^}]*\}/g, '');
+      if (hasLetters(text)) found.push(`${where(file, code, m.index)}: ${m[0].slice(0, 60)}`);
+    }
+  }
+  return found;
+}
+
+test('web/js puts no hard-coded text on the page', () => {
+  assert.deepEqual(scriptFiles.flatMap((file) => hardCodedScriptText(readFileSync(file, 'utf8'), file)), []);
+});
+
+test('the check for hard-coded script text catches what it should', () => {
+  const probe = join(WEB, 'js', 'probe.js');
+  const caught = [
+    "h('span', { text: 'Overdue' })",
+    'node.textContent = "Закрыть";',
+    "button.setAttribute('aria-label', 'Close');",
+    "h('a', { attrs: { 'aria-label': `Open ${name}` } })",
+    "window.confirm('Leave?')",
+  ];
+  const harmless = [
+    "h('span', { text: t('a.b') })",
+    "node.textContent = '';",
+    "h('span', { text: `${a} ${b}` })",
+    "h('span', { text: '—' })",
+    "// h('span', { text: 'in a comment' })",
+  ];
+  for (const code of caught) assert.equal(hardCodedScriptText(code, probe).length, 1, code);
+  for (const code of harmless) assert.equal(hardCodedScriptText(code, probe).length, 0, code);
 });
 
 test('every key in the tables is used somewhere', () => {

@@ -5,6 +5,7 @@ pub mod cards;
 pub mod checklists;
 pub mod handoff;
 pub mod journal;
+pub mod photos;
 pub mod reports;
 pub mod sharing;
 pub mod statistics;

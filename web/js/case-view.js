@@ -1,0 +1,436 @@
+// #/cases/<id>: the card. The header (number, name, status, urgency and why), the status
+// changes the server allows, the urgency override, and four tabs: the incident log
+// (js/case-journal.js), the checklist tasks (js/case-tasks.js), the card's fields, and the places
+// (js/case-places.js). The case's points are drawn on the map while it is open.
+
+import * as api from './api.js';
+import { urgencyClassOf } from './badges.js';
+import { closeDialog, openDialog, showFormError } from './dialogs.js';
+import { byId, debounce, h } from './dom.js';
+import { apiErrorText } from './errors.js';
+import { getLanguage, onLanguageChange, t } from './i18n.js';
+import { hideJournal, initJournal, revealLatestEntries, showJournal } from './case-journal.js';
+import { initPlaces, renderPlaces } from './case-places.js';
+import { initTasks, renderTasks } from './case-tasks.js';
+import {
+  caseCategoryLabel, caseOutcomeLabel, caseStatusLabel, sexLabel, transitionLabel, urgencyLabel,
+  urgencyReasonLabel, weatherLabel,
+} from './labels.js';
+import { clearCaseLayer, focusOn, showCaseLayer } from './map.js';
+import { formatPoint } from './points.js';
+import { href } from './routes.js';
+import { mayOverrideUrgency } from './session.js';
+import { isPhone, setMapPeek } from './side-panel.js';
+import { formatDate, formatTime } from './time.js';
+
+const TABS = ['journal', 'tasks', 'card', 'places'];
+// Suspending and closing need a reason, and so does reopening a closed case.
+const REASON_REQUIRED = new Set(['suspended', 'closed']);
+
+let current = null; // the Case on show
+let generation = 0;
+let activeTab = 'journal';
+let pendingTransition = null;
+
+export function initCaseView({ live }) {
+  initJournal({ live, onEntryAffectsCard: () => refreshSoon() });
+  initTasks({ getCase: () => current, onTaskSaved: replaceTask });
+  initPlaces({ getCase: () => current, onPlacesChanged: placesChanged });
+
+  byId('case-tabs').addEventListener('click', (event) => {
+    const tab = event.target.closest('[role="tab"]');
+    if (!tab) return;
+    selectTab(tab.dataset.tab, { focus: true });
+    forgetTabInAddress();
+  });
+  byId('case-tabs').addEventListener('keydown', onTabKey);
+  byId('case-transitions').addEventListener('click', (event) => {
+    const button = event.target.closest('.transition-button');
+    if (button) openTransition(button.dataset.to);
+  });
+  byId('case-urgency-button').addEventListener('click', openUrgency);
+  byId('case-show-map').addEventListener('click', () => {
+    setMapPeek(true);
+    drawOnMap({ fit: true });
+  });
+  byId('transition-outcome').addEventListener('change', () => byId('transition-outcome').removeAttribute('aria-invalid'));
+
+  live.on('case.changed', (message) => {
+    if (current && message.case_id === current.id) refreshSoon();
+  });
+  live.on('task.overdue', (message) => {
+    if (current && message.task?.case_id === current.id) refreshSoon();
+  });
+  live.on('live.resync', () => {
+    if (current) refreshSoon();
+  });
+  onLanguageChange(render);
+}
+
+export const caseView = {
+  async show(route) {
+    const mine = ++generation;
+    const sameCase = current?.id === route.id;
+    if (TABS.includes(route.params.tab)) activeTab = route.params.tab;
+    if (!sameCase) {
+      current = null;
+      byId('case-view').hidden = true;
+      byId('case-view-loading').hidden = false;
+    }
+    byId('case-view-error').hidden = true;
+    selectTab(activeTab);
+    try {
+      const loaded = await api.getCase(route.id);
+      if (mine !== generation) return;
+      current = loaded;
+    } catch (error) {
+      if (mine !== generation) return;
+      byId('case-view-loading').hidden = true;
+      byId('case-view').hidden = true;
+      byId('case-view-error').hidden = false;
+      byId('case-view-error').textContent = apiErrorText(error);
+      return;
+    }
+    byId('case-view-loading').hidden = true;
+    byId('case-view').hidden = false;
+    render();
+    drawOnMap({ fit: true });
+    if (!sameCase) showJournal(current.id);
+    byId('case-view-name').focus({ preventScroll: true });
+  },
+  hide() {
+    generation += 1;
+    refreshSoon.cancel();
+    closeDialog(byId('transition-dialog'));
+    closeDialog(byId('urgency-dialog'));
+    hideJournal();
+    clearCaseLayer();
+    setMapPeek(false);
+    current = null;
+  },
+  reset() {
+    this.hide();
+    byId('case-view').hidden = true;
+  },
+};
+
+/** Reads the case again: someone changed it, or one of its tasks is due. */
+const refreshSoon = debounce(async () => {
+  if (!current) return;
+  const mine = generation;
+  try {
+    const loaded = await api.getCase(current.id);
+    if (mine !== generation || loaded.id !== current?.id) return;
+    current = loaded;
+    render();
+    drawOnMap({ fit: false });
+  } catch {
+    // The next change or the next visit reads it again; the card on show stays.
+  }
+}, 300);
+
+function replaceTask(task) {
+  if (!current) return;
+  current = { ...current, tasks: current.tasks.map((one) => (one.id === task.id ? task : one)) };
+  renderTasks(current);
+  renderTabCounts();
+}
+
+function placesChanged(places) {
+  if (!current) return;
+  current = { ...current, places };
+  renderPlaces(current);
+  renderTabCounts();
+  drawOnMap({ fit: false });
+}
+
+function drawOnMap({ fit }) {
+  if (!current) return;
+  showCaseLayer({
+    lastSeen: current.last_seen,
+    lastSeenLabel: `${current.number} ${current.full_name}`,
+    places: current.places || [],
+  }, { fit: fit && (!isPhone() || document.body.dataset.mapPeek === 'true') });
+}
+
+// ---- Rendering -----------------------------------------------------------------------------
+
+function render() {
+  if (!current) return;
+  renderHeader();
+  renderTasks(current);
+  renderPlaces(current);
+  renderFields();
+  renderTabCounts();
+}
+
+function renderHeader() {
+  const c = current;
+  const urgencyClass = urgencyClassOf(c.urgency);
+  byId('case-view-number').textContent = c.number;
+  const status = byId('case-view-status');
+  status.textContent = caseStatusLabel(c.status);
+  status.dataset.status = c.status;
+  const urgency = byId('case-view-urgency');
+  urgency.textContent = urgencyClass ? urgencyLabel(urgencyClass) : '';
+  urgency.dataset.urgency = urgencyClass || '';
+  urgency.hidden = !urgencyClass;
+  byId('case-header').dataset.urgency = urgencyClass || '';
+  byId('case-view-name').textContent = c.full_name;
+
+  const facts = [];
+  facts.push(Number.isFinite(c.age) ? t('case.age', { age: c.age }) : t('case.age_unknown'));
+  if (c.category) facts.push(caseCategoryLabel(c.category));
+  if (c.status === 'closed' && c.outcome) facts.push(t('case_view.outcome', { outcome: caseOutcomeLabel(c.outcome) }));
+  byId('case-view-facts').textContent = facts.join(' · ');
+
+  const situation = byId('case-view-situation');
+  situation.hidden = !c.situation;
+  situation.textContent = c.situation || '';
+
+  const reasons = c.urgency?.reasons || [];
+  byId('case-view-urgency-reasons').replaceChildren(...reasons.map((code) =>
+    h('li', { className: 'urgency-reason', dataset: { reason: code }, text: urgencyReasonLabel(code) })));
+  const override = byId('case-view-urgency-override');
+  override.hidden = !c.urgency?.override;
+  override.textContent = c.urgency?.override
+    ? t('urgency.override.shown', {
+      computed: urgencyLabel(c.urgency.computed),
+      reason: c.urgency.override_reason || '—',
+    })
+    : '';
+
+  const transitions = Array.isArray(c.allowed_transitions) ? c.allowed_transitions : [];
+  byId('case-transitions').replaceChildren(...transitions.map((to) => h('button', {
+    type: 'button',
+    className: to === 'closed' ? 'button button-quiet transition-button' : 'button button-primary transition-button',
+    dataset: { to },
+    text: transitionLabel(to, c.status),
+  })));
+  byId('case-edit-link').href = href.caseEdit(c.id);
+  byId('case-urgency-button').hidden = !mayOverrideUrgency();
+}
+
+function renderTabCounts() {
+  const tasks = current?.tasks || [];
+  const overdue = tasks.filter((task) => task.state === 'open' && task.overdue).length;
+  const open = tasks.filter((task) => task.state === 'open').length;
+  const count = byId('case-tab-tasks-count');
+  count.hidden = open === 0;
+  count.textContent = overdue > 0 ? t('case_view.tab.overdue_count', { n: overdue }) : String(open);
+  count.classList.toggle('tab-count-overdue', overdue > 0);
+  const places = current?.places || [];
+  const unchecked = places.filter((place) => !place.checked).length;
+  const placeCount = byId('case-tab-places-count');
+  placeCount.hidden = places.length === 0;
+  placeCount.textContent = t('case_view.tab.places_count', { unchecked, total: places.length });
+}
+
+// The card's fields, grouped as in the form; empty ones are shown as a dash, so what is missing
+// is seen too.
+function renderFields() {
+  const c = current;
+  const lang = getLanguage();
+  const text = (value) => (value === null || value === undefined || value === '' ? null : String(value));
+  const group = (titleText, rows) => h('section', { className: 'field-group' },
+    h('h3', { className: 'field-group-title', text: titleText }),
+    h('dl', { className: 'field-list' }, rows.flatMap(([label, value]) => [
+      h('dt', { text: label }),
+      h('dd', { className: value === null ? 'field-empty' : null, text: value ?? '—' }),
+    ])));
+
+  const contacts = (c.contacts || []).map((contact) => h('li', { className: 'contact' },
+    h('span', { className: 'contact-name', text: [contact.name, contact.relation].filter(Boolean).join(', ') }),
+    contact.phone ? h('a', { className: 'contact-phone', href: `tel:${contact.phone.replace(/[^\d+]/g, '')}`, text: contact.phone }) : null,
+    contact.note ? h('span', { className: 'contact-note', text: contact.note }) : null));
+
+  const lastSeen = c.last_seen ? h('button', {
+    type: 'button',
+    className: 'link-button',
+    text: formatPoint(c.last_seen),
+    on: { click: () => { setMapPeek(true); focusOn(c.last_seen); } },
+  }) : null;
+
+  byId('case-fields').replaceChildren(
+    group(t('case.group.person'), [
+      [t('case.field.full_name'), text(c.full_name)],
+      [t('case.field.sex'), c.sex ? sexLabel(c.sex) : null],
+      [t('case.field.birth_date'), c.birth_date ? formatDate(c.birth_date, lang) : null],
+      [t('case.field.estimated_age'), text(c.estimated_age)],
+      [t('case.field.category'), c.category ? caseCategoryLabel(c.category) : null],
+      [t('case.field.person_phone'), text(c.person_phone)],
+    ]),
+    group(t('case.group.appearance'), [
+      [t('case.field.height_cm'), text(c.height_cm)],
+      [t('case.field.build'), text(c.build)],
+      [t('case.field.appearance'), text(c.appearance)],
+      [t('case.field.clothing'), text(c.clothing)],
+      [t('case.field.special_marks'), text(c.special_marks)],
+    ]),
+    group(t('case.group.health'), [
+      [t('case.field.health'), text(c.health)],
+      [t('case.field.medication'), text(c.medication)],
+      [t('case.field.mental_state'), text(c.mental_state)],
+    ]),
+    group(t('case.group.circumstances'), [
+      [t('case.field.circumstances'), text(c.circumstances)],
+      [t('case.field.last_seen_at'), c.last_seen_at ? formatTime(c.last_seen_at, lang) : null],
+      [t('case.field.last_seen_address'), text(c.last_seen_address)],
+      [t('case.field.weather'), c.weather ? weatherLabel(c.weather) : null],
+      [t('case.field.situation'), text(c.situation)],
+    ]),
+    h('section', { className: 'field-group' },
+      h('h3', { className: 'field-group-title', text: t('case.field.last_seen') }),
+      lastSeen || h('p', { className: 'field-empty', text: t('case.no_point') })),
+    h('section', { className: 'field-group' },
+      h('h3', { className: 'field-group-title', text: t('case.group.contacts') }),
+      contacts.length ? h('ul', { className: 'contact-list' }, contacts) : h('p', { className: 'field-empty', text: '—' })),
+    group(t('case.group.police'), [
+      [t('case.field.police_unit'), text(c.police_unit)],
+      [t('case.field.police_case_number'), text(c.police_case_number)],
+    ]),
+    h('p', {
+      className: 'record-meta',
+      text: t('case_view.registered', {
+        time: formatTime(c.created_at, lang),
+        name: c.created_by_name || '—',
+      }) + (c.updated_at ? ` · ${t('case_view.updated', { time: formatTime(c.updated_at, lang) })}` : ''),
+    }),
+  );
+}
+
+// ---- Tabs ----------------------------------------------------------------------------------
+
+function selectTab(name, { focus = false } = {}) {
+  if (!TABS.includes(name)) return;
+  activeTab = name;
+  for (const tab of byId('case-tabs').querySelectorAll('[role="tab"]')) {
+    const selected = tab.dataset.tab === name;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    byId(tab.getAttribute('aria-controls')).hidden = !selected;
+    if (selected && focus) tab.focus();
+  }
+  if (name === 'journal') {
+    revealLatestEntries();
+  } else {
+    // Another tab starts at its top, just under the header, not where the log was scrolled to.
+    const view = byId('view-case');
+    view.scrollTop = Math.min(view.scrollTop, byId('case-header').offsetHeight);
+  }
+}
+
+// A link to "#/cases/<id>?tab=tasks" (the overdue banner) opens the tasks; once the user picks
+// another tab, the address drops the tab, so that the same link works again.
+function forgetTabInAddress() {
+  if (current && window.location.hash.includes('?')) {
+    window.history.replaceState(null, '', href.case(current.id));
+  }
+}
+
+function onTabKey(event) {
+  const order = TABS;
+  const index = order.indexOf(activeTab);
+  let next = null;
+  if (event.key === 'ArrowRight') next = order[(index + 1) % order.length];
+  else if (event.key === 'ArrowLeft') next = order[(index + order.length - 1) % order.length];
+  else if (event.key === 'Home') next = order[0];
+  else if (event.key === 'End') next = order[order.length - 1];
+  if (!next) return;
+  event.preventDefault();
+  selectTab(next, { focus: true });
+  forgetTabInAddress();
+}
+
+// ---- Status changes ------------------------------------------------------------------------
+
+function openTransition(to) {
+  if (!current) return;
+  pendingTransition = { to, from: current.status, caseId: current.id };
+  const reasonRequired = REASON_REQUIRED.has(to) || current.status === 'closed';
+  byId('transition-dialog-title').textContent = t('transition.dialog_title', {
+    action: transitionLabel(to, current.status),
+    number: current.number,
+  });
+  byId('transition-outcome-field').hidden = to !== 'closed';
+  byId('transition-outcome').value = '';
+  byId('transition-outcome').removeAttribute('aria-invalid');
+  byId('transition-reason').value = '';
+  byId('transition-reason').required = reasonRequired;
+  byId('transition-reason').removeAttribute('aria-invalid');
+  byId('transition-reason-required').hidden = !reasonRequired;
+  openDialog(byId('transition-dialog'), submitTransition);
+  (to === 'closed' ? byId('transition-outcome') : byId('transition-reason')).focus();
+}
+
+async function submitTransition() {
+  const { to, caseId } = pendingTransition || {};
+  if (!to || current?.id !== caseId) return true;
+  const reasonInput = byId('transition-reason');
+  const outcomeInput = byId('transition-outcome');
+  const reason = reasonInput.value.trim();
+  const outcome = to === 'closed' ? outcomeInput.value : null;
+  const error = byId('transition-error');
+  if (to === 'closed' && !outcome) {
+    outcomeInput.setAttribute('aria-invalid', 'true');
+    showFormError(error, t('transition.outcome_required'));
+    outcomeInput.focus();
+    return false;
+  }
+  if (reasonInput.required && !reason) {
+    reasonInput.setAttribute('aria-invalid', 'true');
+    showFormError(error, t('transition.reason_required'));
+    reasonInput.focus();
+    return false;
+  }
+  try {
+    const updated = await api.transitionCase(caseId, { to, reason, outcome });
+    if (current?.id === caseId) {
+      current = updated;
+      render();
+    }
+    return true;
+  } catch (failure) {
+    showFormError(error, apiErrorText(failure, { fieldLabel: () => t('transition.reason') }));
+    // The buttons on show were out of date: read the case again to show the right ones.
+    if (failure.code === 'transition_not_allowed') refreshSoon();
+    return false;
+  }
+}
+
+// ---- Urgency override ----------------------------------------------------------------------
+
+function openUrgency() {
+  if (!current || !mayOverrideUrgency()) return;
+  const caseId = current.id;
+  const computed = current.urgency?.computed;
+  byId('urgency-dialog-computed').textContent = t('urgency.override.computed_is', {
+    class: computed ? urgencyLabel(computed) : '—',
+    reasons: (current.urgency?.reasons || []).map(urgencyReasonLabel).join(', ') || '—',
+  });
+  byId('urgency-class').value = current.urgency?.override || '';
+  byId('urgency-reason').value = '';
+  byId('urgency-reason').removeAttribute('aria-invalid');
+  openDialog(byId('urgency-dialog'), async () => {
+    const reasonInput = byId('urgency-reason');
+    const reason = reasonInput.value.trim();
+    if (!reason) {
+      reasonInput.setAttribute('aria-invalid', 'true');
+      showFormError(byId('urgency-error'), t('urgency.override.reason_required'));
+      reasonInput.focus();
+      return false;
+    }
+    try {
+      const updated = await api.setCaseUrgency(caseId, byId('urgency-class').value || null, reason);
+      if (current?.id === caseId) {
+        current = updated;
+        render();
+      }
+      return true;
+    } catch (failure) {
+      showFormError(byId('urgency-error'), apiErrorText(failure));
+      return false;
+    }
+  });
+  byId('urgency-class').focus();
+}

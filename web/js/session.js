@@ -1,0 +1,18 @@
+// Who is logged in, for the parts of the console that depend on the role.
+
+let user = null;
+
+export function setSessionUser(next) {
+  user = next || null;
+}
+
+/** True if the logged-in user has one of `roles`. */
+export function hasRole(...roles) {
+  return Boolean(user) && roles.includes(user.role);
+}
+
+/** Admin, dispatcher and coordinator: the roles that work with reports, cards and the log. */
+export const isStaff = () => hasRole('admin', 'dispatcher', 'coordinator');
+/** May override a case's urgency (PUT /api/cases/{id}/urgency). */
+export const mayOverrideUrgency = () => hasRole('admin', 'coordinator');
+export const isAdmin = () => hasRole('admin');
