@@ -41,6 +41,7 @@ pub struct Photo {
 }
 
 /// A checked upload, ready to store.
+#[derive(Debug)]
 pub struct Checked {
     content_type: &'static str,
     width: u32,
