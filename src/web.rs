@@ -35,6 +35,8 @@ pub struct ClientConfig {
     pub map_zoom: u8,
     /// Team name for the login page.
     pub team_name: String,
+    /// The team's hotline, for flyers.
+    pub hotline: Option<String>,
     /// Server version.
     pub version: &'static str,
 }
@@ -49,6 +51,7 @@ pub async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> 
         map_center: [config.map_center.0, config.map_center.1],
         map_zoom: 11,
         team_name: config.team_name.clone(),
+        hotline: config.hotline.clone(),
         version: env!("CARGO_PKG_VERSION"),
     })
 }

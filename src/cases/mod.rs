@@ -81,6 +81,9 @@ pub async fn live_message(db: &PgPool, notice: &Notice) -> sqlx::Result<Option<(
             }
             None => None,
         },
+        Notice::CallHandled { call_id } => {
+            Some((Audience::Staff, json!({ "type": "call.handled", "call_id": call_id })))
+        }
         Notice::JournalEntry { case_id, entry_id } => journal::find(&mut conn, *entry_id)
             .await?
             .map(|entry| (Audience::Staff, json!({ "type": "journal.entry", "case_id": case_id, "entry": entry }))),

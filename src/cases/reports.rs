@@ -138,6 +138,7 @@ pub async fn create(conn: &mut PgConnection, new: NewReport, by: Uuid, now: Date
             .bind(id)
             .execute(&mut *conn)
             .await?;
+        announce(&mut *conn, &Notice::CallHandled { call_id: call_id.clone() }).await?;
     }
     announce(&mut *conn, &Notice::ReportChanged { report_id: id }).await?;
     Ok(find(conn, id, false).await?.expect("just written"))

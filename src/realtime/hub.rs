@@ -26,6 +26,11 @@ pub enum Notice {
         /// The call's row.
         id: Uuid,
     },
+    /// A report was registered for a call: its pop-up can go.
+    CallHandled {
+        /// The PBX's id of the call.
+        call_id: String,
+    },
     /// An entry was added to a case's log.
     JournalEntry {
         /// The case.

@@ -371,6 +371,8 @@ async fn an_incoming_call_pops_up_on_every_dispatcher_console_within_a_second_wi
         .await
         .unwrap();
     let report = json_body(report).await;
+    // Taken on one console, the pop-up leaves the others.
+    assert_eq!(ivan.next_of("call.handled").await["call_id"], "asterisk-1732");
     let linked: Option<uuid::Uuid> =
         sqlx::query_scalar("SELECT report_id FROM incoming_calls WHERE call_id = 'asterisk-1732'")
             .fetch_one(&app.db)
