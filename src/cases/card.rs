@@ -41,7 +41,8 @@ impl Point {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
-    /// Name.
+    /// Name (may be empty or null when a phone is given).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub name: String,
     /// Who they are to the person (mother, neighbour...).
     #[serde(default)]
@@ -52,6 +53,11 @@ pub struct Contact {
     /// Anything else.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// Reads a text where `null` means empty.
+fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
 /// Reads a field that is present in the JSON (even as null), so a PATCH can tell "clear it"
@@ -196,8 +202,14 @@ impl CardFields {
             if contacts.len() > 50 {
                 return Err(ApiError::invalid_field("contacts", "at most 50 contacts"));
             }
-            if contacts.iter().any(|c| c.name.trim().is_empty() || c.name.chars().count() > 200) {
-                return Err(ApiError::invalid_field("contacts", "every contact needs a name (at most 200 characters)"));
+            // A caller who gave no name but left a number is still a contact.
+            let blank =
+                |c: &Contact| c.name.trim().is_empty() && c.phone.as_deref().is_none_or(|p| p.trim().is_empty());
+            if contacts.iter().any(|c| blank(c) || c.name.chars().count() > 200) {
+                return Err(ApiError::invalid_field(
+                    "contacts",
+                    "every contact needs a name or a phone (a name has at most 200 characters)",
+                ));
             }
         }
         for (field, value) in self.texts() {
@@ -555,6 +567,19 @@ mod tests {
         assert_eq!(fields.health, None);
         assert_eq!(fields.category.as_deref(), Some("dementia"));
         assert!(serde_json::from_str::<CardPatch>(r#"{"version": 1, "shoe_size": 40}"#).is_err());
+    }
+
+    #[test]
+    fn a_contact_needs_a_name_or_a_phone() {
+        let now = Utc::now();
+        let caller: Contact =
+            serde_json::from_str(r#"{"name": null, "phone": "+7 926 555-01-02", "relation": null, "note": "called"}"#)
+                .unwrap();
+        let mut with_caller = CardFields { contacts: Some(vec![caller]), ..card() };
+        with_caller.check(now).unwrap();
+        let nobody: Contact = serde_json::from_str(r#"{"name": " ", "note": "?"}"#).unwrap();
+        let mut with_nobody = CardFields { contacts: Some(vec![nobody]), ..card() };
+        assert_eq!(with_nobody.check(now).unwrap_err().details.unwrap()["field"], "contacts");
     }
 
     #[test]

@@ -87,6 +87,23 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Waits (up to 10 s) for an element matching `css` that is displayed, as a person would
+    /// before typing into it or clicking it.
+    pub async fn visible(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if element.is_displayed().await.unwrap_or(false) && element.is_enabled().await.unwrap_or(false) {
+                    return element;
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                self.wait_until(&format!("false /* {css} never became visible */")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits (up to 10 s) until `script` (an expression) is true in the page.
     pub async fn wait_until(&self, script: &str) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -95,7 +112,13 @@ impl Browser {
             if value == Value::Bool(true) {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {script}");
+            if tokio::time::Instant::now() >= deadline {
+                let shot = std::env::temp_dir().join(format!("sweep-browser-timeout-{}.png", std::process::id()));
+                if let Ok(png) = self.client.screenshot().await {
+                    let _ = std::fs::write(&shot, png);
+                }
+                panic!("timed out waiting for: {script} (screenshot: {})", shot.display());
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
