@@ -181,15 +181,23 @@ pub async fn share(conn: &mut PgConnection, case_id: Uuid, new: NewShare, by: Uu
 
 /// Ends a share (its record stays).
 pub async fn revoke_share(conn: &mut PgConnection, case_id: Uuid, id: Uuid, by: Uuid) -> ApiResult<()> {
-    let found = sqlx::query("UPDATE case_shares SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $3) WHERE id = $1 AND case_id = $2")
-        .bind(id)
-        .bind(case_id)
-        .bind(by)
-        .execute(conn)
-        .await?
-        .rows_affected();
+    revoke(conn, "case_shares", "share", case_id, id, by).await
+}
+
+/// Marks a grant of `table` revoked (once; a second revocation changes nothing); its record stays.
+async fn revoke(conn: &mut PgConnection, table: &str, what: &str, case_id: Uuid, id: Uuid, by: Uuid) -> ApiResult<()> {
+    let found = sqlx::query(&format!(
+        "UPDATE {table} SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $3)
+         WHERE id = $1 AND case_id = $2"
+    ))
+    .bind(id)
+    .bind(case_id)
+    .bind(by)
+    .execute(conn)
+    .await?
+    .rows_affected();
     if found == 0 {
-        return Err(ApiError::not_found("share"));
+        return Err(ApiError::not_found(what));
     }
     Ok(())
 }
@@ -277,17 +285,7 @@ pub async fn make_link(
 
 /// Revokes a link: it stops working at once; its record stays.
 pub async fn revoke_link(conn: &mut PgConnection, case_id: Uuid, id: Uuid, by: Uuid) -> ApiResult<()> {
-    let found = sqlx::query("UPDATE share_links SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $3) WHERE id = $1 AND case_id = $2")
-        .bind(id)
-        .bind(case_id)
-        .bind(by)
-        .execute(conn)
-        .await?
-        .rows_affected();
-    if found == 0 {
-        return Err(ApiError::not_found("share link"));
-    }
-    Ok(())
+    revoke(conn, "share_links", "share link", case_id, id, by).await
 }
 
 /// A link's id, case, label, expiry and revocation.
