@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod operations;
 pub mod realtime;
 pub mod state;
+pub mod tracking;
 pub mod users;
 pub mod web;
 
@@ -82,6 +83,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(cases::router())
         .merge(operations::router())
         .merge(realtime::router())
+        .merge(tracking::router())
 }
 
 /// The API description (OpenAPI 3.1) of every route.

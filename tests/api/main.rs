@@ -11,3 +11,4 @@ mod matrix;
 mod operations;
 mod sharing;
 mod statistics;
+mod tracking;

@@ -1,0 +1,93 @@
+//! The devices API.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::devices::{self, Device, IssuedDevice, NewDevice};
+use super::policy::{may_manage_for, ManageDevices};
+use crate::audit::AuditEvent;
+use crate::auth::{Authorized, ClientAddress};
+use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::state::AppState;
+
+/// Devices list.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceList {
+    /// Newest first.
+    pub devices: Vec<Device>,
+}
+
+/// Whose devices.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceFilter {
+    /// One person's (default: staff see everyone's, a volunteer their own).
+    pub user_id: Option<Uuid>,
+}
+
+/// Tracking devices.
+#[utoipa::path(get, path = "/api/devices", tag = "tracking", params(DeviceFilter),
+    responses((status = 200, body = DeviceList), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authorized<ManageDevices>,
+    Query(filter): Query<DeviceFilter>,
+) -> ApiResult<Json<DeviceList>> {
+    let principal = &auth.principal;
+    let user = match filter.user_id {
+        Some(user) if !may_manage_for(principal, user) => {
+            return Err(ApiError::forbidden("you may list only your own devices"))
+        }
+        Some(user) => Some(user),
+        None if may_manage_for(principal, Uuid::nil()) => None,
+        None => Some(principal.user_id),
+    };
+    Ok(Json(DeviceList { devices: devices::list(&mut *state.db.acquire().await?, user).await? }))
+}
+
+/// Issues a device token (shown once) for a volunteer's phone or tracker app.
+#[utoipa::path(post, path = "/api/devices", tag = "tracking", request_body = NewDevice,
+    responses((status = 201, body = IssuedDevice), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn issue(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageDevices>,
+    Json(request): Json<NewDevice>,
+) -> ApiResult<(StatusCode, Json<IssuedDevice>)> {
+    let owner = request.user_id.unwrap_or(auth.principal.user_id);
+    if !may_manage_for(&auth.principal, owner) {
+        return Err(ApiError::forbidden("a volunteer issues devices for themselves only"));
+    }
+    let mut tx = state.db.begin().await?;
+    let issued = devices::issue(&mut tx, owner, &request.label, auth.principal.user_id).await?;
+    AuditEvent::new("device.issue")
+        .on("device", issued.device.id)
+        .details(json!({ "user": owner, "label": issued.device.label }))
+        .write(&mut *tx, &auth.principal.actor(), address)
+        .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Revokes a device: its token stops working; its tracks stay.
+#[utoipa::path(post, path = "/api/devices/{id}/revoke", tag = "tracking", params(("id" = Uuid, Path, description = "Device id")),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageDevices>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    // Someone else's device is "not found" to a volunteer.
+    let owner = devices::owner(&mut tx, id).await?.filter(|o| may_manage_for(&auth.principal, *o));
+    owner.ok_or_else(|| ApiError::not_found("device"))?;
+    devices::revoke(&mut tx, id, auth.principal.user_id).await?;
+    AuditEvent::new("device.revoke").on("device", id).write(&mut *tx, &auth.principal.actor(), address).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,107 @@
+//! Storing fixes: one row per batch, in one statement, exactly once.
+
+use mobile_api::Fix;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Where fixes came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The phone protocol.
+    App,
+    /// OsmAnd or Traccar Client.
+    OsmAnd,
+    /// OwnTracks.
+    OwnTracks,
+    /// An imported GPX file.
+    Gpx,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::App => "app",
+            Source::OsmAnd => "osmand",
+            Source::OwnTracks => "owntracks",
+            Source::Gpx => "gpx",
+        }
+    }
+}
+
+/// What storing a batch did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// A new row.
+    New(i64),
+    /// The batch was there already (a replay): nothing written.
+    Replay,
+}
+
+/// Stores a checked batch of fixes as one chunk (sorted by time) and moves the volunteer's
+/// last position forward if the batch is newer. Call inside the transaction that is committed
+/// before the batch is acknowledged.
+pub async fn store(
+    conn: &mut PgConnection,
+    volunteer: Uuid,
+    device: Uuid,
+    source: Source,
+    seq: Option<u64>,
+    fixes: &[Fix],
+) -> sqlx::Result<Stored> {
+    let mut sorted: Vec<&Fix> = fixes.iter().collect();
+    sorted.sort_by_key(|f| f.time);
+    let column = |get: fn(&Fix) -> Option<f32>| sorted.iter().map(|f| get(f)).collect::<Vec<Option<f32>>>();
+    let times: Vec<f64> = sorted.iter().map(|f| f.time.timestamp_micros() as f64 / 1e6).collect();
+    let lats: Vec<f64> = sorted.iter().map(|f| f.lat).collect();
+    let lons: Vec<f64> = sorted.iter().map(|f| f.lon).collect();
+    let id: Option<i64> = sqlx::query_scalar(
+        "WITH f AS (SELECT * FROM unnest($5::float8[], $6::float8[], $7::float8[]) WITH ORDINALITY AS f(t, lat, lon, n))
+         INSERT INTO track_chunks (volunteer_id, device_id, source, seq, first_at, last_at, fix_count, fixes,
+                                   accuracy, altitude, speed, heading, battery)
+         SELECT $1, $2, $3, $4, to_timestamp(min(t)), to_timestamp(max(t)), count(*),
+                CASE WHEN count(*) = 1 THEN ST_SetSRID(ST_MakePointM(min(lon), min(lat), min(t)), 4326)
+                     ELSE ST_SetSRID(ST_MakeLine(array_agg(ST_MakePointM(lon, lat, t) ORDER BY n)), 4326) END,
+                $8, $9, $10, $11, $12
+         FROM f
+         ON CONFLICT DO NOTHING
+         RETURNING id",
+    )
+    .bind(volunteer)
+    .bind(device)
+    .bind(source.as_str())
+    .bind(seq.map(|s| s as i64))
+    .bind(&times)
+    .bind(&lats)
+    .bind(&lons)
+    .bind(column(|f| f.accuracy))
+    .bind(column(|f| f.altitude))
+    .bind(column(|f| f.speed))
+    .bind(column(|f| f.heading))
+    .bind(column(|f| f.battery))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else { return Ok(Stored::Replay) };
+    let last = sorted.last().expect("a batch has fixes");
+    sqlx::query(
+        "INSERT INTO last_positions (volunteer_id, device_id, at, point, accuracy, speed, heading, battery, source)
+         VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint($5, $4), 4326), $6, $7, $8, $9, $10)
+         ON CONFLICT (volunteer_id) DO UPDATE SET
+             device_id = EXCLUDED.device_id, at = EXCLUDED.at, received_at = now(), point = EXCLUDED.point,
+             accuracy = EXCLUDED.accuracy, speed = EXCLUDED.speed, heading = EXCLUDED.heading,
+             battery = EXCLUDED.battery, source = EXCLUDED.source
+         WHERE last_positions.at < EXCLUDED.at",
+    )
+    .bind(volunteer)
+    .bind(device)
+    .bind(last.time)
+    .bind(last.lat)
+    .bind(last.lon)
+    .bind(last.accuracy)
+    .bind(last.speed)
+    .bind(last.heading)
+    .bind(last.battery)
+    .bind(source.as_str())
+    .execute(conn)
+    .await?;
+    Ok(Stored::New(id))
+}
