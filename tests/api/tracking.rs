@@ -274,3 +274,87 @@ async fn a_volunteer_manages_only_their_own_devices() {
     let revoke = moroz.post(app.at(&format!("/api/devices/{their_device}/revoke"))).send().await.unwrap();
     assert_eq!(revoke.status(), 404);
 }
+
+struct Server {
+    child: std::process::Child,
+    url: String,
+}
+
+fn start_server(database_url: &str) -> Server {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .args(["--database-url", database_url, "--listen", "127.0.0.1:0", "--log-level", "warn", "serve"])
+        .env_remove("SWEEP_PUBLIC_URL")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("sweep printed its address").unwrap();
+    let url = first.strip_prefix("Sweep is running at ").expect("the address line").to_string();
+    Server { child, url }
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_stream_loses_no_acknowledged_fix_and_stores_each_replayed_batch_once() {
+    let app = spawn_app().await;
+    let (_, token) = volunteer_with_device(&app, "vector").await;
+    let database_url = app.config.database_url.clone().unwrap();
+    let t0 = Utc::now() - Duration::hours(1);
+    let batch = |seq: u64| -> Vec<Value> {
+        (0..5).map(|i| fix(t0 + Duration::seconds((seq * 25 + i * 5) as i64), 56.0 + seq as f64 * 1e-4, 36.8)).collect()
+    };
+    const TOTAL: u64 = 120;
+
+    let mut server = start_server(&database_url);
+    let (mut phone, _) = Phone::hello(&server.url, &token).await;
+    let mut acked = std::collections::BTreeSet::new();
+    // Send without waiting for acks, as a phone flushing its queue does, and kill the server
+    // while answers are still coming.
+    for seq in 1..=TOTAL {
+        phone.send(json!({"type": "positions", "seq": seq, "fixes": batch(seq)})).await;
+    }
+    while acked.len() < 30 {
+        let answer = phone.receive().await;
+        assert_eq!(answer["type"], "ack", "{answer}");
+        acked.insert(answer["seq"].as_u64().unwrap());
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    // Whatever else was acknowledged before the kill reached us is acknowledged too.
+    while let Ok(Some(Ok(Message::Text(text)))) =
+        tokio::time::timeout(std::time::Duration::from_millis(200), phone.socket.next()).await
+    {
+        let answer: Value = serde_json::from_str(&text).unwrap();
+        if answer["type"] == "ack" {
+            acked.insert(answer["seq"].as_u64().unwrap());
+        }
+    }
+    assert!(acked.len() < TOTAL as usize, "the kill came mid-stream ({} acked)", acked.len());
+
+    // Every acknowledged batch is in the database.
+    let stored: Vec<i64> =
+        sqlx::query_scalar("SELECT seq FROM track_chunks ORDER BY seq").fetch_all(&app.db).await.unwrap();
+    for seq in &acked {
+        assert!(stored.contains(&(*seq as i64)), "batch {seq} was acknowledged but not stored");
+    }
+
+    // Restarted, the phone replays everything not acknowledged (and, as phones do after a
+    // crash, some that were): each batch ends up stored exactly once.
+    let server = start_server(&database_url);
+    let (mut phone, welcome) = Phone::hello(&server.url, &token).await;
+    assert_eq!(welcome["type"], "welcome");
+    for seq in (1..=TOTAL).filter(|s| !acked.contains(s) || s % 10 == 0) {
+        assert_eq!(phone.batch(seq, batch(seq)).await, json!({"type": "ack", "seq": seq}));
+    }
+    let per_seq: Vec<(i64, i64)> = sqlx::query_as("SELECT seq, count(*) FROM track_chunks GROUP BY seq ORDER BY seq")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(per_seq.len(), TOTAL as usize);
+    assert!(per_seq.iter().all(|(_, n)| *n == 1), "a batch stored twice: {per_seq:?}");
+    let fixes: i64 = sqlx::query_scalar("SELECT sum(fix_count) FROM track_chunks").fetch_one(&app.db).await.unwrap();
+    assert_eq!(fixes, TOTAL as i64 * 5);
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
