@@ -168,6 +168,26 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     // Whoever reads our output (a terminal, a pipe in a test) sees this now, not at exit.
     std::io::Write::flush(&mut std::io::stdout())?;
+    if let Some(address) = state.config.osmand_listen {
+        let osmand = match TcpListener::bind(address).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                db.close().await;
+                bail!("cannot listen on {address} for OsmAnd: {error} (set --osmand-listen or SWEEP_OSMAND_LISTEN)");
+            }
+        };
+        tracing::info!(%address, "OsmAnd protocol listening");
+        let mut stopping = state.shutdown.subscribe();
+        let app = crate::tracking::osmand_root(state.clone());
+        tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let _ = axum::serve(osmand, service)
+                .with_graceful_shutdown(async move {
+                    let _ = stopping.changed().await;
+                })
+                .await;
+        });
+    }
     let result = crate::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped; closing the database");
     db.close().await;

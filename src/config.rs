@@ -35,6 +35,11 @@ pub struct Config {
     #[arg(long, env = "SWEEP_PG_BIN", default_value = "/usr/lib/postgresql/15/bin", global = true)]
     pub pg_bin: PathBuf,
 
+    /// Optional second address serving the OsmAnd/Traccar protocol at its root (like
+    /// Traccar's port 5055), e.g. 0.0.0.0:5055.
+    #[arg(long, env = "SWEEP_OSMAND_LISTEN", global = true)]
+    pub osmand_listen: Option<SocketAddr>,
+
     /// Address people use to reach this server (for links in e-mails and QR codes);
     /// defaults to http://LISTEN.
     #[arg(long, env = "SWEEP_PUBLIC_URL", global = true)]

@@ -3,9 +3,11 @@
 
 pub mod devices;
 mod handlers;
+pub mod ingest;
 mod phone;
 pub mod policy;
 pub mod store;
+pub mod trackers;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -17,4 +19,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(phone::phone_socket))
         .routes(routes!(handlers::list, handlers::issue))
         .routes(routes!(handlers::revoke))
+        .routes(routes!(ingest::osmand_get, ingest::osmand_post))
+        .routes(routes!(ingest::owntracks))
+}
+
+/// The OsmAnd protocol at the root of its own listener (`--osmand-listen`), like Traccar's port
+/// 5055, for apps that let you set only a host and port.
+pub fn osmand_root(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/", axum::routing::get(ingest::osmand).post(ingest::osmand))
+        .layer(axum::middleware::from_fn(crate::web::json_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
 }

@@ -7,6 +7,7 @@ mod embedded;
 mod errors;
 mod handoff;
 mod helpers;
+mod ingest;
 mod matrix;
 mod operations;
 mod sharing;

@@ -24,6 +24,9 @@ enum Access {
     Only(&'static [Role]),
     /// Only these roles, and only with an API token (integrations); a session gets 403.
     TokenOnly(&'static [Role]),
+    /// Tracker apps, authenticated by a device token in the request itself: roles do not
+    /// matter, and a request without one is a 4xx about the device (never 403, never 5xx).
+    DeviceToken,
 }
 
 use Access::*;
@@ -89,6 +92,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/cases/{id}/handoff", Only(STAFF)),
     ("GET", "/api/statistics", Only(STAFF)),
     ("GET", "/mobile/v1/ws", Public),
+    ("GET", "/ingest/osmand", DeviceToken),
+    ("POST", "/ingest/osmand", DeviceToken),
+    ("POST", "/ingest/owntracks", DeviceToken),
     ("GET", "/api/devices", Only(&[Admin, Dispatcher, Coordinator, Volunteer])),
     ("POST", "/api/devices", Only(&[Admin, Dispatcher, Coordinator, Volunteer])),
     ("POST", "/api/devices/{id}/revoke", Only(&[Admin, Dispatcher, Coordinator, Volunteer])),
@@ -174,6 +180,9 @@ async fn nobody_gets_past_a_protected_route_without_credentials() {
             Public => {
                 assert!(!matches!(status.as_u16(), 401 | 403), "{method} {path} is public but answered {status} {body}")
             }
+            DeviceToken => {
+                assert!(status.is_client_error() && status != StatusCode::FORBIDDEN, "{method} {path}: {status} {body}")
+            }
             _ => {
                 assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without credentials: {body}");
                 assert_eq!(body["error"], "unauthenticated", "{method} {path}");
@@ -188,16 +197,24 @@ async fn walk(credential: Credential) {
     for role in Role::ALL {
         let client = caller(&app, role, credential).await;
         for (method, path, access) in MATRIX {
+            let (status, body) = call(&app, &client, method, path).await;
             let (allowed, refusal) = match access {
                 Public | AnyRole => (true, ""),
                 AnySession => (matches!(credential, Credential::Session), "session_required"),
                 Only(roles) => (roles.contains(&role), "forbidden"),
+                DeviceToken => {
+                    if !(status.is_client_error() && status != StatusCode::FORBIDDEN) {
+                        failures.push(format!(
+                            "{role} {method} {path}: expected a 4xx about the device, got {status} {body}"
+                        ));
+                    }
+                    continue;
+                }
                 TokenOnly(roles) => match credential {
                     Credential::Session => (false, "token_required"),
                     Credential::Token => (roles.contains(&role), "forbidden"),
                 },
             };
-            let (status, body) = call(&app, &client, method, path).await;
             let refused = status == StatusCode::FORBIDDEN && body["error"] == refusal;
             let ok = if allowed { !matches!(status.as_u16(), 401 | 403) && status.as_u16() < 500 } else { refused };
             if !ok {
