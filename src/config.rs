@@ -22,7 +22,7 @@ pub struct Config {
     #[arg(long, env = "SWEEP_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: SocketAddr,
 
-    /// Folder for the embedded PostgreSQL cluster and uploaded files.
+    /// Folder for the embedded PostgreSQL cluster (photos and everything else live in the database).
     #[arg(long, env = "SWEEP_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
@@ -53,8 +53,9 @@ pub struct Config {
     #[arg(long, env = "SWEEP_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
 
-    /// SMTP relay for outgoing e-mail: smtp://host:port (plain or STARTTLS when offered),
-    /// smtps://host:port (TLS), with optional user:password@ before the host.
+    /// SMTP relay for outgoing e-mail: smtps://host:465 (TLS), smtp://host:587?tls=required
+    /// (STARTTLS), smtp://host:25 (plain, only on a trusted network), with optional
+    /// user:password@ before the host.
     #[arg(long, env = "SWEEP_SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
 

@@ -280,7 +280,8 @@ pub async fn override_urgency(
     let after = change.class.unwrap_or(record.urgency.computed);
     let details =
         json!({ "event": "urgency_override", "from": before, "to": after, "override": change.class, "reason": reason });
-    let text = format!("urgency {:?} → {:?}: {reason}", before, after).to_lowercase();
+    let class = |c: UrgencyClass| format!("{c:?}").to_lowercase();
+    let text = format!("urgency {} → {}: {reason}", class(before), class(after));
     journal::append(conn, id, author, NewEntry::system(EntryKind::CardUpdate, text, details)).await?;
     announce(&mut *conn, &Notice::CaseChanged { case_id: id }).await?;
     Ok(())

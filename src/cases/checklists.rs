@@ -342,7 +342,8 @@ pub async fn change_task(
         return Err(ApiError::invalid_field("comment", "at most 2,000 characters"));
     }
     let title: Option<sqlx::types::Json<Title>> = sqlx::query_scalar(
-        "UPDATE case_tasks SET state = $3, comment = $4, state_changed_at = now(), state_changed_by = $5
+        "UPDATE case_tasks SET state = $3, comment = $4, state_changed_at = now(), state_changed_by = $5,
+                escalation_level = CASE WHEN $3 = 'open' THEN 0 ELSE escalation_level END
          WHERE id = $1 AND case_id = $2 RETURNING title",
     )
     .bind(task_id)

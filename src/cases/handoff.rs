@@ -1,6 +1,6 @@
 //! Handing a case to an emergency service: one action e-mails the card's essentials (who,
-//! age, health, medication, where last seen, whom to call) to the configured ambulance or
-//! police address, and records it in the case's log.
+//! age, health, medication, where last seen, and the team's number to call) to the configured
+//! ambulance or police address, and records it in the case's log.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

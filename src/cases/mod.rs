@@ -102,7 +102,11 @@ pub async fn live_message(db: &PgPool, notice: &Notice) -> sqlx::Result<Option<(
             Some((Audience::Staff, json!({ "type": "report.changed", "report_id": report_id })))
         }
         Notice::TaskOverdue { task_id, level } => {
-            let audience = if *level >= 2 {
+            // Dispatchers see every overdue task; coordinators their own at once, the rest when
+            // long overdue.
+            let coordinators_own =
+                checklists::task(&mut conn, *task_id).await?.is_some_and(|t| t.responsible_role == Role::Coordinator);
+            let audience = if *level >= 2 || coordinators_own {
                 Audience::Roles(&[Role::Admin, Role::Dispatcher, Role::Coordinator])
             } else {
                 Audience::Roles(&[Role::Admin, Role::Dispatcher])

@@ -97,8 +97,8 @@ const SELECT_PHOTO: &str =
         u.display_name AS uploaded_by_name
  FROM case_photos p LEFT JOIN users u ON u.id = p.uploaded_by";
 
-/// Stores a checked photo; the same file again returns the stored one. Returns it and
-/// whether it is new.
+/// Stores a checked photo; the same file again returns the stored one (and brings it back if
+/// it was withdrawn). Returns it and whether it is new (or back).
 pub async fn store(
     conn: &mut PgConnection,
     case_id: Uuid,
@@ -109,7 +109,9 @@ pub async fn store(
     let inserted: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO case_photos (case_id, content_type, bytes, thumbnail, sha256, width, height, uploaded_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (case_id, sha256) DO NOTHING RETURNING id",
+         ON CONFLICT (case_id, sha256) DO UPDATE SET withdrawn_at = NULL, withdrawn_by = NULL
+             WHERE case_photos.withdrawn_at IS NOT NULL
+         RETURNING id",
     )
     .bind(case_id)
     .bind(checked.content_type)

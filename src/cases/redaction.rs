@@ -23,6 +23,11 @@ fn patterns() -> &'static [Regex; 2] {
     })
 }
 
+fn numbering() -> &'static Regex {
+    static NUMBERING: OnceLock<Regex> = OnceLock::new();
+    NUMBERING.get_or_init(|| Regex::new(r"^\d{4}-\d{4}$|^\d{4}-\d{2}-\d{2}$").expect("valid"))
+}
+
 /// `text` with e-mail addresses and phone numbers replaced.
 pub fn text(text: &str) -> String {
     let mut out = text.to_string();
@@ -30,8 +35,10 @@ pub fn text(text: &str) -> String {
         out = pattern
             .replace_all(&out, |caps: &regex::Captures| {
                 let found = &caps[0];
-                // Short runs of numbers ("house 12 14") are not phone numbers.
-                if found.chars().filter(char::is_ascii_digit).count() >= 7 || found.contains('@') {
+                // Short runs of numbers ("house 12 14"), case numbers ("2026-0017") and dates
+                // ("2026-11-22") are not phone numbers.
+                let digits = found.chars().filter(char::is_ascii_digit).count();
+                if found.contains('@') || (digits >= 7 && !numbering().is_match(found.trim())) {
                     REDACTED.to_string()
                 } else {
                     found.to_string()
@@ -40,6 +47,20 @@ pub fn text(text: &str) -> String {
             .into_owned();
     }
     out
+}
+
+/// The card as an outsider sees it: the person's own details stay (that is what the police
+/// need); the team's working notes on it (task comments, place notes, the reason for an
+/// urgency override) lose their phones and e-mails like the log does.
+pub fn case(mut case: super::casework::Case) -> super::casework::Case {
+    for task in &mut case.tasks {
+        task.comment = task.comment.as_deref().map(text);
+    }
+    for place in &mut case.places {
+        place.note = place.note.as_deref().map(text);
+    }
+    case.urgency.override_reason = case.urgency.override_reason.as_deref().map(text);
+    case
 }
 
 /// Every string inside `value`, redacted.
@@ -64,6 +85,10 @@ mod tests {
         );
         assert_eq!(text("звонить 8(903)1112233"), "звонить […]");
         assert_eq!(text("group 3 of 12"), "group 3 of 12");
+        assert_eq!(
+            text("case 2026-0017, report R-2026-0012, 2026-11-22"),
+            "case 2026-0017, report R-2026-0012, 2026-11-22"
+        );
     }
 
     #[test]

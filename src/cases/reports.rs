@@ -129,16 +129,16 @@ pub async fn create(conn: &mut PgConnection, new: NewReport, by: Uuid, now: Date
     .bind(new.received_at)
     .bind(by)
     .bind(new.text.trim())
-    .bind(&new.call_id)
+    .bind(new.call_id.as_deref().map(str::trim).filter(|c| !c.is_empty()))
     .fetch_one(&mut *conn)
     .await?;
-    if let Some(call_id) = &new.call_id {
+    if let Some(call_id) = new.call_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string) {
         sqlx::query("UPDATE incoming_calls SET report_id = $2 WHERE call_id = $1 AND report_id IS NULL")
-            .bind(call_id)
+            .bind(&call_id)
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        announce(&mut *conn, &Notice::CallHandled { call_id: call_id.clone() }).await?;
+        announce(&mut *conn, &Notice::CallHandled { call_id }).await?;
     }
     announce(&mut *conn, &Notice::ReportChanged { report_id: id }).await?;
     Ok(find(conn, id, false).await?.expect("just written"))

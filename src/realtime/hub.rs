@@ -154,7 +154,8 @@ pub async fn listen(state: AppState, mut shutdown: tokio::sync::watch::Receiver<
                         state.hub.publish(Audience::Roles(&Role::ALL), serde_json::json!({ "type": "resync" }));
                     }
                     Err(error) => {
-                        tracing::warn!(?error, "live updates: listener failed; reconnecting");
+                        tracing::warn!(?error, "live updates: listener failed; reconnecting, consoles told to reload");
+                        state.hub.publish(Audience::Roles(&Role::ALL), serde_json::json!({ "type": "resync" }));
                         break;
                     }
                 }

@@ -25,8 +25,8 @@ impl Policy for ReceiveLiveUpdates {
 const RECHECK: Duration = Duration::from_secs(60);
 
 /// Live updates for a console: upgrade to a WebSocket; the server sends JSON messages
-/// (`call.incoming`, `journal.entry`, `case.changed`, `report.changed`, `task.overdue`,
-/// `resync`); the client may send `{"type":"ping"}`.
+/// (`call.incoming`, `call.handled`, `journal.entry`, `case.changed`, `report.changed`,
+/// `task.overdue`, `resync`); the client may send `{"type":"ping"}`.
 #[utoipa::path(get, path = "/api/live", tag = "realtime",
     responses((status = 101, description = "switching to WebSocket"), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody)))]

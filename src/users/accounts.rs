@@ -83,6 +83,13 @@ pub fn check_language(language: &str) -> ApiResult<()> {
     }
 }
 
+fn check_police_unit(unit: Option<&str>) -> ApiResult<()> {
+    if unit.is_some_and(|u| u.trim().chars().count() > 200) {
+        return Err(ApiError::invalid_field("police_unit", "the police unit has at most 200 characters"));
+    }
+    Ok(())
+}
+
 fn check_display_name(name: &str) -> ApiResult<()> {
     if name.trim().is_empty() || name.chars().count() > 200 {
         return Err(ApiError::invalid_field("display_name", "the name must have 1 to 200 characters"));
@@ -95,6 +102,7 @@ pub async fn create(db: &PgPool, new: NewAccount, actor: &Actor, address: Option
     check_login(&new.login)?;
     check_display_name(&new.display_name)?;
     check_language(&new.language)?;
+    check_police_unit(new.police_unit.as_deref())?;
     let hash = match new.password {
         Some(p) => {
             password::check_new(&p)?;
@@ -173,6 +181,7 @@ pub async fn update(
     if let Some(language) = &change.language {
         check_language(language)?;
     }
+    check_police_unit(change.police_unit.as_deref())?;
     let mut tx = db.begin().await?;
     // Serialises changes of admin rights, so two administrators cannot demote each other at once.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('sweep.users.admins'))").execute(&mut *tx).await?;

@@ -68,8 +68,23 @@ async fn a_liaison_reads_only_shared_cases_with_the_log_redacted_and_every_read_
     let list = json_body(police.get(app.at("/api/cases")).send().await.unwrap()).await;
     let ids: Vec<&str> = list["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [shared_id]);
+    let task = shared["tasks"][0]["id"].as_str().unwrap();
+    staff
+        .patch(app.at(&format!("/api/cases/{shared_id}/tasks/{task}")))
+        .json(&json!({"state": "done", "comment": "звонила Луна, +7 905 765-43-21"}))
+        .send()
+        .await
+        .unwrap();
     let card = json_body(police.get(app.at(&format!("/api/cases/{shared_id}"))).send().await.unwrap()).await;
+    let done = card["tasks"].as_array().unwrap().iter().find(|t| t["id"] == task).unwrap();
+    assert_eq!(done["comment"], "звонила Луна, […]", "the team's notes on the card lose phones too");
     assert_eq!(card["contacts"][0]["phone"], "+7 903 111-22-33", "the relatives' phones are what the police need");
+    let listed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'case.list' AND actor_label = 'krylov'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(listed, 2, "both looks at the list are audited");
     let log = json_body(police.get(app.at(&format!("/api/cases/{shared_id}/journal"))).send().await.unwrap()).await;
     let dispatch = log["entries"].as_array().unwrap().iter().find(|e| e["kind"] == "dispatch").unwrap();
     assert_eq!(dispatch["text"], "Отправлен Сокол ([…], […]) на вокзал");
@@ -294,4 +309,8 @@ async fn a_photo_is_checked_stored_once_thumbnailed_shown_to_a_liaison_with_an_a
         .await
         .unwrap();
     assert_eq!(kept, 1, "withdrawn, not deleted");
+    let back = upload(bytes.clone(), "image/png").await.unwrap();
+    assert_eq!(back.status(), StatusCode::CREATED, "uploaded again, a withdrawn photo comes back");
+    let card = json_body(staff.get(app.at(&format!("/api/cases/{id}"))).send().await.unwrap()).await;
+    assert_eq!(card["photos"][0]["id"], photo["id"]);
 }

@@ -32,11 +32,22 @@ pub struct CaseList {
     responses((status = 200, body = CaseList), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     auth: Authorized<ReadCases>,
     Query(filter): Query<CaseFilter>,
 ) -> ApiResult<Json<CaseList>> {
-    let reader = Reader::of(&mut *state.db.acquire().await?, &auth.principal).await?;
-    Ok(Json(CaseList { cases: lists::list(&state.db, &filter, reader.liaison()).await? }))
+    let mut conn = state.db.acquire().await?;
+    let reader = Reader::of(&mut conn, &auth.principal).await?;
+    let cases = lists::list(&state.db, &filter, reader.liaison()).await?;
+    if reader.is_outsider() {
+        // The list names people and places: an outsider's look at it is a read too.
+        let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
+        AuditEvent::new("case.list")
+            .details(json!({ "cases": ids }))
+            .write(&mut *conn, &auth.principal.actor(), address)
+            .await?;
+    }
+    Ok(Json(CaseList { cases }))
 }
 
 /// Possible duplicates.
@@ -69,8 +80,9 @@ pub async fn get(
     let mut conn = state.db.acquire().await?;
     let reader = Reader::of(&mut conn, &auth.principal).await?;
     reader.check(&mut conn, id).await?;
-    let case = casework::view(&mut conn, id).await?;
+    let mut case = casework::view(&mut conn, id).await?;
     if reader.is_outsider() {
+        case = crate::cases::redaction::case(case);
         AuditEvent::new("case.read")
             .on("case", id)
             .details(json!({ "part": "card" }))

@@ -16,7 +16,7 @@ use crate::cases::journal::{self, Entry, EntryKind, NewEntry};
 use crate::cases::policy::WorkCases;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::i18n::{tr, Language};
-use crate::mail;
+use crate::mail::{self, MailError};
 use crate::state::AppState;
 
 /// A hand-off.
@@ -108,6 +108,7 @@ pub async fn handoff(
     tx.commit().await?;
     match sent {
         Ok(()) => Ok(Json(Handoff { sent_to: to.to_string(), entry })),
-        Err(error) => Err(ApiError::new(StatusCode::BAD_GATEWAY, "smtp_failed", error.to_string())),
+        Err(MailError::Relay(error)) => Err(ApiError::new(StatusCode::BAD_GATEWAY, "smtp_failed", error)),
+        Err(error) => Err(ApiError::conflict("mail_misconfigured", error.to_string())),
     }
 }

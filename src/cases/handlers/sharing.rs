@@ -183,7 +183,7 @@ pub async fn open(
     let access::Reader::Outsider(access::Outsider::Link { id: link_id, case_id }) = reader else {
         unreachable!("a link opens as a link")
     };
-    let case = casework::view(&mut tx, case_id).await?;
+    let case = crate::cases::redaction::case(casework::view(&mut tx, case_id).await?);
     let journal = redacted(journal::list(&mut tx, case_id).await?);
     AuditEvent::new("case.read")
         .on("case", case_id)
