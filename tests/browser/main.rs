@@ -3,5 +3,6 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod cases;
 mod console;
 mod driver;

@@ -21,10 +21,16 @@ export function setUnauthorizedHandler(handler) {
   onUnauthorized = handler;
 }
 
-async function request(method, path, { body, sessionRequired = true } = {}) {
+/**
+ * `body` goes as JSON; `file` (a File or Blob) goes as it is, with its own type (photos).
+ */
+async function request(method, path, { body, file, sessionRequired = true } = {}) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
+  if (file !== undefined) {
+    headers['Content-Type'] = file.type || 'application/octet-stream';
+    init.body = file;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -224,4 +230,81 @@ export function createChecklistTemplate(template) {
 
 export function updateChecklistTemplate(templateId, changes) {
   return request('PATCH', `/api/checklist-templates/${id(templateId)}`, { body: changes });
+}
+
+// ---- Photos --------------------------------------------------------------------------------
+
+/** Addresses of a photo and of its thumbnail (for <img src>; the session cookie goes along). */
+export const photoUrl = (caseId, photoId) => `/api/cases/${id(caseId)}/photos/${id(photoId)}`;
+export const thumbnailUrl = (caseId, photoId) => `${photoUrl(caseId, photoId)}/thumbnail`;
+
+/** Sends an image file (JPEG or PNG) as the body; answers the Photo (status 200 if it was there). */
+export function uploadPhoto(caseId, file) {
+  return request('POST', `/api/cases/${id(caseId)}/photos`, { file });
+}
+
+export function withdrawPhoto(caseId, photoId) {
+  return request('POST', `${photoUrl(caseId, photoId)}/withdraw`);
+}
+
+// ---- Sharing with the police, read-only links -------------------------------------------------
+
+export async function getShares(caseId) {
+  const answer = await request('GET', `/api/cases/${id(caseId)}/shares`);
+  return answer.shares;
+}
+
+/** `target`: {police_unit} or {user_id} of a police liaison. */
+export function shareCase(caseId, target) {
+  return request('POST', `/api/cases/${id(caseId)}/shares`, { body: target });
+}
+
+export function revokeShare(caseId, shareId) {
+  return request('POST', `/api/cases/${id(caseId)}/shares/${id(shareId)}/revoke`);
+}
+
+export async function getShareLinks(caseId) {
+  const answer = await request('GET', `/api/cases/${id(caseId)}/share-links`);
+  return answer.links;
+}
+
+/** Answers {link, url}: the url is given this once. */
+export function makeShareLink(caseId, label, expiresInHours) {
+  return request('POST', `/api/cases/${id(caseId)}/share-links`, {
+    body: { label, expires_in_hours: expiresInHours },
+  });
+}
+
+export function revokeShareLink(caseId, linkId) {
+  return request('POST', `/api/cases/${id(caseId)}/share-links/${id(linkId)}/revoke`);
+}
+
+/** What a read-only link shows, {case, journal}: for web/shared.html, without a session. */
+export function openShareLink(secret) {
+  return request('POST', '/api/share-links/open', { body: { secret }, sessionRequired: false });
+}
+
+/** Accounts (admins only): the police liaisons a case can be shared with. */
+export async function getUsers() {
+  const answer = await request('GET', '/api/users');
+  return answer.users;
+}
+
+// ---- Hand-off, statistics -------------------------------------------------------------------
+
+/** E-mails the card to a service: {service: "ambulance"|"police", language, note?} -> {sent_to, entry}. */
+export function handOff(caseId, { service, language, note }) {
+  const body = { service, language };
+  if (note) body.note = note;
+  return request('POST', `/api/cases/${id(caseId)}/handoff`, { body });
+}
+
+/** Figures for a period ({from, to} as "YYYY-MM-DD"). */
+export function getStatistics(period) {
+  return request('GET', `/api/statistics${query(period)}`);
+}
+
+/** The address of the same figures as CSV, for a download link. */
+export function statisticsCsvUrl(period) {
+  return `/api/statistics.csv${query(period)}`;
 }

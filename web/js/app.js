@@ -22,9 +22,10 @@ import { initOverdueBanner, startOverdueBanner, stopOverdueBanner } from './over
 import { initReportForm, reportFormView } from './report-form.js';
 import { initReportList, reportListView } from './report-list.js';
 import { initReportView, reportView } from './report-view.js';
-import { setSessionUser, isStaff } from './session.js';
+import { setSessionUser, isPoliceLiaison, isStaff } from './session.js';
 import { initShift, shiftView } from './shift.js';
 import { initSidePanel, isPhone, resetSidePanel, setPanelOpen } from './side-panel.js';
+import { initStatistics, statisticsView } from './statistics.js';
 import { initUserMenu, showUser } from './user-menu.js';
 
 const el = (id) => document.getElementById(id);
@@ -66,6 +67,7 @@ async function boot() {
   initReportForm();
   initReportView({ live });
   initShift({ live });
+  initStatistics();
   initChecklistTemplates();
   initChecklistTemplateForm();
   initNavigation({
@@ -79,6 +81,7 @@ async function boot() {
       report: { element: 'view-report', view: reportView },
       'report-new': { element: 'view-report-form', view: reportFormView },
       shift: { element: 'view-shift', view: shiftView },
+      statistics: { element: 'view-statistics', view: statisticsView },
       checklists: { element: 'view-checklists', view: checklistTemplatesView },
       checklist: { element: 'view-checklist-form', view: checklistTemplateFormView },
       'checklist-new': { element: 'view-checklist-form', view: checklistTemplateFormView },
@@ -118,6 +121,7 @@ async function boot() {
 function showLogin(reason) {
   session.user = null;
   setSessionUser(null);
+  delete document.body.dataset.role;
   featuresGeneration += 1;
   live.stop();
   stopNavigation();
@@ -136,6 +140,7 @@ function showLogin(reason) {
 function enterConsole(user) {
   session.user = user;
   setSessionUser(user);
+  document.body.dataset.role = user.role;
   showUser(user);
   el('login-screen').hidden = true;
   el('main-screen').hidden = false;
@@ -143,6 +148,8 @@ function enterConsole(user) {
   resetSidePanel();
   initMap(el('map'), session.config);
   loadMapFeatures({ fit: true });
+  // The live channel and the overdue banner are for staff: the server refuses both to anyone
+  // else (a police liaison reads the cases shared with them, and refreshes by hand).
   if (isStaff()) {
     live.start();
     startOverdueBanner();
@@ -171,6 +178,8 @@ async function logOut() {
 async function loadMapFeatures({ fit }) {
   const mine = ++featuresGeneration;
   el('map-error').hidden = true;
+  // A police liaison sees no map layers (the server answers 403): not asked, not an error.
+  if (isPoliceLiaison()) return;
   try {
     const collection = await api.getMapFeatures();
     if (mine === featuresGeneration) showFeatures(collection, { fit });

@@ -2,7 +2,8 @@
 // call at the top right, without sound and without taking the keyboard from whoever is typing.
 // Each shows the number, the caller's location if the exchange knows it, the earlier reports and
 // cases with the same number, and a button to register the report. Several calls stack; each is
-// dismissed on its own, or goes by itself once its report is saved.
+// dismissed on its own, or goes by itself once its report is saved here or on another console
+// ("call.handled").
 
 import { byId, h } from './dom.js';
 import { getLanguage, onLanguageChange, t } from './i18n.js';
@@ -24,6 +25,14 @@ let inProgress = null; // the call whose report form is open
 export function initCallPopups({ live }) {
   live.on('call.incoming', (message) => {
     if (message.call?.id) showCall(message.call, Array.isArray(message.matches) ? message.matches : []);
+  });
+  // A report was registered for this call on some console (maybe this one): its pop-up goes
+  // everywhere. The message names the exchange's call_id, not Sweep's id of the call.
+  live.on('call.handled', (message) => {
+    if (!message.call_id) return;
+    for (const id of [...shown]) {
+      if (calls.get(id)?.call.call_id === message.call_id) dismissCall(id);
+    }
   });
   const container = byId('call-popups');
   container.addEventListener('click', (event) => {

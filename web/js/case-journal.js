@@ -4,15 +4,14 @@
 
 import * as api from './api.js';
 import { showFormError } from './dialogs.js';
-import { byId, h } from './dom.js';
+import { byId } from './dom.js';
 import { apiErrorText } from './errors.js';
-import { getLanguage, onLanguageChange, t } from './i18n.js';
-import { journalKindLabel, WRITABLE_JOURNAL_KINDS } from './labels.js';
+import { onLanguageChange, t } from './i18n.js';
+import { journalEntryItem } from './journal-entry.js';
+import { WRITABLE_JOURNAL_KINDS } from './labels.js';
 import { focusOn } from './map.js';
 import { pointField } from './point-field.js';
-import { formatPoint, isPoint } from './points.js';
 import { setMapPeek } from './side-panel.js';
-import { formatClock } from './time.js';
 
 // Entries Sweep writes about things the card view shows elsewhere: the card is read again.
 const KINDS_THAT_CHANGE_THE_CARD = new Set(['task', 'card_update', 'status_change']);
@@ -25,6 +24,7 @@ let generation = 0;
 let correcting = null; // the entry being corrected, or null
 let locationField = null; // the form's point field
 let onCardAffected = () => {};
+let policeOnly = false; // a police liaison's log: police notes only, no corrections
 
 // The whole card view scrolls (the header goes out of sight while the log is read); the form
 // stays at the bottom.
@@ -63,12 +63,20 @@ export function initJournal({ live, onEntryAffectsCard }) {
   onLanguageChange(renderAll);
 }
 
-/** Shows the log of `id` and follows it live. */
-export function showJournal(id) {
+/**
+ * Shows the log of `id` and follows it live. `policeNotesOnly`: the form writes police notes
+ * and nothing else (a police liaison), and entries offer no correction.
+ */
+export function showJournal(id, { policeNotesOnly = false } = {}) {
   caseId = id;
   entries = [];
+  policeOnly = policeNotesOnly;
   stopCorrecting();
   byId('journal-form').reset();
+  byId('journal-kind-field').hidden = policeOnly;
+  byId('journal-police-kind').hidden = !policeOnly;
+  byId('journal-form').dataset.policeNotesOnly = String(policeOnly);
+  if (policeOnly) byId('journal-kind').value = 'police_note';
   locationField.clear();
   showFormError(byId('journal-error'), null);
   renderAll();
@@ -105,6 +113,18 @@ async function load(id) {
 
 function byTime(a, b) {
   return (Date.parse(a.at) - Date.parse(b.at)) || (a.id - b.id);
+}
+
+/** Reads the log again (a police liaison's console has no live channel). */
+export function reloadJournal() {
+  if (caseId) load(caseId);
+}
+
+/** An entry written elsewhere in this console (a hand-off); ignored if it is not for the log on show. */
+export function showNewEntry(forCaseId, entry) {
+  if (forCaseId !== caseId || !entry) return;
+  const follow = nearBottom();
+  if (addEntry(entry)) afterAppend({ follow });
 }
 
 /** Adds one entry (from the live channel or our own POST); false if it was there already. */
@@ -150,64 +170,7 @@ function redrawEntry(entry) {
 }
 
 function entryItem(entry) {
-  const lang = getLanguage();
-  const correctedBy = Array.isArray(entry.corrected_by) ? entry.corrected_by : [];
-  const isCorrection = entry.corrects_id !== null && entry.corrects_id !== undefined;
-  const writtenByPeople = WRITABLE_JOURNAL_KINDS.includes(entry.kind);
-
-  return h('li', {
-    className: 'journal-entry',
-    id: `journal-entry-${entry.id}`,
-    tabIndex: -1,
-    dataset: {
-      entryId: entry.id,
-      kind: entry.kind,
-      corrected: String(correctedBy.length > 0),
-      system: String(!writtenByPeople),
-    },
-  },
-  h('div', { className: 'journal-entry-head' },
-    h('time', { className: 'journal-time', dateTime: entry.at, text: formatClock(entry.at, lang) }),
-    h('span', { className: 'journal-kind', text: journalKindLabel(entry.kind) }),
-    h('span', { className: 'journal-author', text: entry.author_name || '' }),
-    h('span', { className: 'journal-number', text: t('journal.number', { id: entry.id }) }),
-    writtenByPeople
-      ? h('button', {
-        type: 'button',
-        className: 'button button-quiet button-small journal-correct',
-        dataset: { correct: entry.id },
-        text: t('journal.correct'),
-        attrs: { 'aria-label': t('journal.correct_entry', { id: entry.id }) },
-      })
-      : null),
-  isCorrection
-    ? h('button', {
-      type: 'button',
-      className: 'link-button journal-corrects',
-      dataset: { goto: entry.corrects_id },
-      text: t('journal.corrects', { id: entry.corrects_id }),
-    })
-    : null,
-  h('p', { className: 'journal-text', text: entry.text }),
-  isPoint(entry.location)
-    ? h('button', {
-      type: 'button',
-      className: 'link-button journal-location',
-      dataset: { lat: entry.location.lat, lon: entry.location.lon },
-      text: formatPoint(entry.location),
-      attrs: { 'aria-label': t('journal.location_show', { point: formatPoint(entry.location) }) },
-    })
-    : null,
-  correctedBy.length
-    ? h('p', { className: 'journal-corrected' },
-      h('span', { className: 'journal-corrected-label', text: t('journal.corrected') }), ' ',
-      correctedBy.map((id, i) => [i ? ', ' : '', h('button', {
-        type: 'button',
-        className: 'link-button journal-corrected-by',
-        dataset: { goto: id },
-        text: t('journal.number', { id }),
-      })]))
-    : null);
+  return journalEntryItem(entry, { correctable: !policeOnly });
 }
 
 function onEntryClick(event) {
@@ -305,7 +268,7 @@ async function submit() {
     locationField.input.focus();
     return;
   }
-  const body = { kind: byId('journal-kind').value, text };
+  const body = { kind: policeOnly ? 'police_note' : byId('journal-kind').value, text };
   if (point.point) body.location = point.point;
   if (correcting) body.corrects = correcting.id;
 
@@ -318,6 +281,7 @@ async function submit() {
     textInput.value = '';
     locationField.clear();
     stopCorrecting();
+    if (policeOnly) byId('journal-kind').value = 'police_note';
     textInput.focus();
   } catch (failure) {
     showFormError(error, apiErrorText(failure));

@@ -8,6 +8,7 @@ import { apiErrorText } from './errors.js';
 import { getLanguage, onLanguageChange, t } from './i18n.js';
 import { caseCategoryLabel } from './labels.js';
 import { href } from './routes.js';
+import { isStaff } from './session.js';
 import { formatTime } from './time.js';
 
 let cases = [];
@@ -39,6 +40,8 @@ export function initCaseList({ live }) {
 export const caseListView = {
   show() {
     visible = true;
+    // A police liaison reads the cases shared with them (the server lists only those).
+    byId('case-new-button').hidden = !isStaff();
     load();
   },
   hide() {

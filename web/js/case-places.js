@@ -8,7 +8,7 @@ import { apiErrorText } from './errors.js';
 import { getLanguage, t } from './i18n.js';
 import { focusOn } from './map.js';
 import { pointField } from './point-field.js';
-import { isPoint } from './points.js';
+import { formatPoint, isPoint } from './points.js';
 import { setMapPeek } from './side-panel.js';
 import { formatClock } from './time.js';
 
@@ -39,27 +39,36 @@ export function initPlaces({ getCase: caseGetter, onPlacesChanged }) {
   });
 }
 
-export function renderPlaces(c) {
+/** Draws the places of Case `c`; `readOnly` (a police liaison): no ticking, no form to add one. */
+export function renderPlaces(c, { readOnly = false } = {}) {
   const places = Array.isArray(c?.places) ? c.places : [];
   byId('place-list-empty').hidden = places.length > 0;
-  byId('place-list').replaceChildren(...places.map(placeItem));
+  byId('place-list').replaceChildren(...places.map((place) => placeItem(place, { readOnly })));
+  byId('place-form').hidden = readOnly;
 }
 
-function placeItem(place) {
+/**
+ * One place as an <li>. `readOnly`: the tick shows whether it was checked but cannot be changed.
+ * `showOnMap`: a button to show its point; without it (the shared page has no map) the
+ * point is written out.
+ */
+export function placeItem(place, { readOnly = false, showOnMap = true } = {}) {
   const boxId = `place-check-${place.id}`;
   const checkedText = place.checked && place.checked_at
     ? t('place.checked_by', { time: formatClock(place.checked_at, getLanguage()), name: place.checked_by_name || '—' })
     : null;
   return h('li', { className: 'place', dataset: { placeId: place.id, checked: String(Boolean(place.checked)) } },
     h('div', { className: 'place-head' },
-      h('input', { type: 'checkbox', className: 'place-check', id: boxId, checked: Boolean(place.checked) }),
-      h('label', { className: 'place-name', htmlFor: boxId, text: place.name })),
+      h('input', { type: 'checkbox', className: 'place-check', id: boxId, checked: Boolean(place.checked), disabled: readOnly }),
+      h('label', { className: 'place-name', htmlFor: boxId, text: place.name }),
+      readOnly ? h('span', { className: 'place-state', text: place.checked ? t('place.checked') : t('place.not_checked') }) : null),
     place.address ? h('span', { className: 'place-address', text: place.address }) : null,
     place.note ? h('span', { className: 'place-note', text: place.note }) : null,
     checkedText ? h('span', { className: 'place-checked-by', text: checkedText }) : null,
-    isPoint(place.point)
+    isPoint(place.point) && showOnMap
       ? h('button', { type: 'button', className: 'link-button place-show', text: t('place.show_on_map') })
-      : null);
+      : null,
+    isPoint(place.point) && !showOnMap ? h('span', { className: 'place-point', text: formatPoint(place.point) }) : null);
 }
 
 async function setChecked(placeId, checked, box) {

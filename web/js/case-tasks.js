@@ -25,13 +25,14 @@ export function initTasks({ getCase: caseGetter, onTaskSaved }) {
   });
 }
 
-export function renderTasks(c) {
+/** Draws the tasks of Case `c`; `readOnly` (a police liaison): without the buttons that change them. */
+export function renderTasks(c, { readOnly = false } = {}) {
   const tasks = Array.isArray(c?.tasks) ? c.tasks : [];
   byId('task-list-empty').hidden = tasks.length > 0;
-  byId('task-list').replaceChildren(...tasks.map(taskItem));
+  byId('task-list').replaceChildren(...tasks.map((task) => taskItem(task, { readOnly })));
 }
 
-function taskItem(task) {
+function taskItem(task, { readOnly }) {
   const lang = getLanguage();
   const overdue = task.state === 'open' && Boolean(task.overdue);
   const due = taskDueText(task);
@@ -43,12 +44,13 @@ function taskItem(task) {
     })
     : null;
 
-  const actions = task.state === 'open'
+  let actions = task.state === 'open'
     ? [
       h('button', { type: 'button', className: 'button button-primary task-done', dataset: { action: 'done' }, text: t('task.action.done') }),
       h('button', { type: 'button', className: 'button button-quiet task-not-needed', dataset: { action: 'not_needed' }, text: t('task.action.not_needed') }),
     ]
     : [h('button', { type: 'button', className: 'button button-quiet task-reopen', dataset: { action: 'open' }, text: t('task.action.reopen') })];
+  if (readOnly) actions = null;
 
   return h('li', {
     className: 'task',
@@ -67,7 +69,7 @@ function taskItem(task) {
       due ? h('span', { className: overdue ? 'task-due task-due-overdue' : 'task-due', text: due }) : null),
     changed ? h('span', { className: 'task-changed', text: changed }) : null,
     task.comment ? h('span', { className: 'task-comment', text: task.comment }) : null),
-  h('div', { className: 'task-actions' }, actions));
+  actions ? h('div', { className: 'task-actions' }, actions) : null);
 }
 
 function openTaskDialog(task, state) {

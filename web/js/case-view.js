@@ -1,29 +1,44 @@
 // #/cases/<id>: the card. The header (number, name, status, urgency and why), the status
-// changes the server allows, the urgency override, and four tabs: the incident log
-// (js/case-journal.js), the checklist tasks (js/case-tasks.js), the card's fields, and the places
-// (js/case-places.js). The case's points are drawn on the map while it is open.
+// changes the server allows, the urgency override, the flyer and the hand-off to the emergency
+// services (js/case-handoff.js), and the tabs: the incident log (js/case-journal.js), the
+// checklist tasks (js/case-tasks.js), the card's fields, the places (js/case-places.js), the
+// photos (js/case-photos.js) and, for staff, the sharing (js/case-sharing.js). The case's points
+// are drawn on the map while it is open.
+//
+// A police liaison gets the same card read-only: no buttons that change it, no sharing, and a
+// log form that writes police notes only. Their console has no live channel, so a Refresh
+// button reads the card and the log again.
 
 import * as api from './api.js';
 import { urgencyClassOf } from './badges.js';
 import { closeDialog, openDialog, showFormError } from './dialogs.js';
 import { byId, debounce, h } from './dom.js';
 import { apiErrorText } from './errors.js';
-import { getLanguage, onLanguageChange, t } from './i18n.js';
-import { hideJournal, initJournal, revealLatestEntries, showJournal } from './case-journal.js';
+import { onLanguageChange, t } from './i18n.js';
+import { cardDetails } from './card-details.js';
+import { initHandoff, showHandoffResult } from './case-handoff.js';
+import {
+  hideJournal, initJournal, reloadJournal, revealLatestEntries, showJournal, showNewEntry,
+} from './case-journal.js';
+import { initPhotos, renderPhotos, resetPhotos } from './case-photos.js';
 import { initPlaces, renderPlaces } from './case-places.js';
+import { initSharing, resetSharing, showSharing } from './case-sharing.js';
 import { initTasks, renderTasks } from './case-tasks.js';
 import {
-  caseCategoryLabel, caseOutcomeLabel, caseStatusLabel, sexLabel, transitionLabel, urgencyLabel,
-  urgencyReasonLabel, weatherLabel,
+  caseCategoryLabel, caseOutcomeLabel, caseStatusLabel, transitionLabel, urgencyLabel,
+  urgencyReasonLabel,
 } from './labels.js';
 import { clearCaseLayer, focusOn, showCaseLayer } from './map.js';
-import { formatPoint } from './points.js';
 import { href } from './routes.js';
-import { mayOverrideUrgency } from './session.js';
+import { isPoliceLiaison, isStaff, mayOverrideUrgency } from './session.js';
 import { isPhone, setMapPeek } from './side-panel.js';
-import { formatDate, formatTime } from './time.js';
 
-const TABS = ['journal', 'tasks', 'card', 'places'];
+const TABS = ['journal', 'tasks', 'card', 'places', 'photos', 'sharing'];
+// Tabs for staff only.
+const STAFF_TABS = new Set(['sharing']);
+const tabsForRole = () => TABS.filter((tab) => isStaff() || !STAFF_TABS.has(tab));
+// Only staff change a card; everyone else who may open it (a police liaison) reads it.
+const readOnly = () => !isStaff();
 // Suspending and closing need a reason, and so does reopening a closed case.
 const REASON_REQUIRED = new Set(['suspended', 'closed']);
 
@@ -36,7 +51,16 @@ export function initCaseView({ live }) {
   initJournal({ live, onEntryAffectsCard: () => refreshSoon() });
   initTasks({ getCase: () => current, onTaskSaved: replaceTask });
   initPlaces({ getCase: () => current, onPlacesChanged: placesChanged });
-
+  initPhotos({ getCase: () => current, onPhotosChanged: photosChanged });
+  initSharing({ getCase: () => current });
+  initHandoff({
+    getCase: () => current,
+    onHandedOff: (caseId, answer) => showNewEntry(caseId, answer.entry),
+  });
+  byId('case-refresh').addEventListener('click', () => {
+    refreshSoon();
+    reloadJournal();
+  });
   byId('case-tabs').addEventListener('click', (event) => {
     const tab = event.target.closest('[role="tab"]');
     if (!tab) return;
@@ -71,11 +95,15 @@ export const caseView = {
   async show(route) {
     const mine = ++generation;
     const sameCase = current?.id === route.id;
-    if (TABS.includes(route.params.tab)) activeTab = route.params.tab;
+    if (tabsForRole().includes(route.params.tab)) activeTab = route.params.tab;
+    if (!tabsForRole().includes(activeTab)) activeTab = 'journal';
     if (!sameCase) {
       current = null;
       byId('case-view').hidden = true;
       byId('case-view-loading').hidden = false;
+      showHandoffResult(null);
+      resetPhotos();
+      resetSharing();
     }
     byId('case-view-error').hidden = true;
     selectTab(activeTab);
@@ -95,7 +123,8 @@ export const caseView = {
     byId('case-view').hidden = false;
     render();
     drawOnMap({ fit: true });
-    if (!sameCase) showJournal(current.id);
+    if (!sameCase) showJournal(current.id, { policeNotesOnly: isPoliceLiaison() });
+    if (activeTab === 'sharing') showSharing(current);
     byId('case-view-name').focus({ preventScroll: true });
   },
   hide() {
@@ -103,6 +132,11 @@ export const caseView = {
     refreshSoon.cancel();
     closeDialog(byId('transition-dialog'));
     closeDialog(byId('urgency-dialog'));
+    closeDialog(byId('handoff-dialog'));
+    closeDialog(byId('confirm-dialog'));
+    resetPhotos();
+    resetSharing();
+    showHandoffResult(null);
     hideJournal();
     clearCaseLayer();
     setMapPeek(false);
@@ -132,14 +166,21 @@ const refreshSoon = debounce(async () => {
 function replaceTask(task) {
   if (!current) return;
   current = { ...current, tasks: current.tasks.map((one) => (one.id === task.id ? task : one)) };
-  renderTasks(current);
+  renderTasks(current, { readOnly: readOnly() });
+  renderTabCounts();
+}
+
+function photosChanged(caseId, photos) {
+  if (current?.id !== caseId) return;
+  current = { ...current, photos };
+  renderPhotos(current, { readOnly: readOnly() });
   renderTabCounts();
 }
 
 function placesChanged(places) {
   if (!current) return;
   current = { ...current, places };
-  renderPlaces(current);
+  renderPlaces(current, { readOnly: readOnly() });
   renderTabCounts();
   drawOnMap({ fit: false });
 }
@@ -157,10 +198,18 @@ function drawOnMap({ fit }) {
 
 function render() {
   if (!current) return;
+  const onlyRead = readOnly();
+  byId('view-case').dataset.readOnly = String(onlyRead);
   renderHeader();
-  renderTasks(current);
-  renderPlaces(current);
-  renderFields();
+  renderTasks(current, { readOnly: onlyRead });
+  renderPlaces(current, { readOnly: onlyRead });
+  renderPhotos(current, { readOnly: onlyRead });
+  byId('case-fields').replaceChildren(...cardDetails(current, {
+    onShowPoint: (point) => {
+      setMapPeek(true);
+      focusOn(point);
+    },
+  }));
   renderTabCounts();
 }
 
@@ -200,7 +249,9 @@ function renderHeader() {
     })
     : '';
 
-  const transitions = Array.isArray(c.allowed_transitions) ? c.allowed_transitions : [];
+  // The server lists the transitions for anyone who reads the card; only staff may make them.
+  const staff = isStaff();
+  const transitions = staff && Array.isArray(c.allowed_transitions) ? c.allowed_transitions : [];
   byId('case-transitions').replaceChildren(...transitions.map((to) => h('button', {
     type: 'button',
     className: to === 'closed' ? 'button button-quiet transition-button' : 'button button-primary transition-button',
@@ -208,7 +259,13 @@ function renderHeader() {
     text: transitionLabel(to, c.status),
   })));
   byId('case-edit-link').href = href.caseEdit(c.id);
+  byId('case-edit-link').hidden = !staff;
   byId('case-urgency-button').hidden = !mayOverrideUrgency();
+  byId('case-outside-actions').hidden = !staff;
+  byId('case-flyer-link').href = `/flyer.html#${encodeURIComponent(c.id)}`;
+  byId('case-refresh').hidden = staff;
+  byId('case-read-only-note').hidden = staff;
+  byId('case-tab-sharing').hidden = !staff;
 }
 
 function renderTabCounts() {
@@ -224,85 +281,16 @@ function renderTabCounts() {
   const placeCount = byId('case-tab-places-count');
   placeCount.hidden = places.length === 0;
   placeCount.textContent = t('case_view.tab.places_count', { unchecked, total: places.length });
-}
-
-// The card's fields, grouped as in the form; empty ones are shown as a dash, so what is missing
-// is seen too.
-function renderFields() {
-  const c = current;
-  const lang = getLanguage();
-  const text = (value) => (value === null || value === undefined || value === '' ? null : String(value));
-  const group = (titleText, rows) => h('section', { className: 'field-group' },
-    h('h3', { className: 'field-group-title', text: titleText }),
-    h('dl', { className: 'field-list' }, rows.flatMap(([label, value]) => [
-      h('dt', { text: label }),
-      h('dd', { className: value === null ? 'field-empty' : null, text: value ?? '—' }),
-    ])));
-
-  const contacts = (c.contacts || []).map((contact) => h('li', { className: 'contact' },
-    h('span', { className: 'contact-name', text: [contact.name, contact.relation].filter(Boolean).join(', ') }),
-    contact.phone ? h('a', { className: 'contact-phone', href: `tel:${contact.phone.replace(/[^\d+]/g, '')}`, text: contact.phone }) : null,
-    contact.note ? h('span', { className: 'contact-note', text: contact.note }) : null));
-
-  const lastSeen = c.last_seen ? h('button', {
-    type: 'button',
-    className: 'link-button',
-    text: formatPoint(c.last_seen),
-    on: { click: () => { setMapPeek(true); focusOn(c.last_seen); } },
-  }) : null;
-
-  byId('case-fields').replaceChildren(
-    group(t('case.group.person'), [
-      [t('case.field.full_name'), text(c.full_name)],
-      [t('case.field.sex'), c.sex ? sexLabel(c.sex) : null],
-      [t('case.field.birth_date'), c.birth_date ? formatDate(c.birth_date, lang) : null],
-      [t('case.field.estimated_age'), text(c.estimated_age)],
-      [t('case.field.category'), c.category ? caseCategoryLabel(c.category) : null],
-      [t('case.field.person_phone'), text(c.person_phone)],
-    ]),
-    group(t('case.group.appearance'), [
-      [t('case.field.height_cm'), text(c.height_cm)],
-      [t('case.field.build'), text(c.build)],
-      [t('case.field.appearance'), text(c.appearance)],
-      [t('case.field.clothing'), text(c.clothing)],
-      [t('case.field.special_marks'), text(c.special_marks)],
-    ]),
-    group(t('case.group.health'), [
-      [t('case.field.health'), text(c.health)],
-      [t('case.field.medication'), text(c.medication)],
-      [t('case.field.mental_state'), text(c.mental_state)],
-    ]),
-    group(t('case.group.circumstances'), [
-      [t('case.field.circumstances'), text(c.circumstances)],
-      [t('case.field.last_seen_at'), c.last_seen_at ? formatTime(c.last_seen_at, lang) : null],
-      [t('case.field.last_seen_address'), text(c.last_seen_address)],
-      [t('case.field.weather'), c.weather ? weatherLabel(c.weather) : null],
-      [t('case.field.situation'), text(c.situation)],
-    ]),
-    h('section', { className: 'field-group' },
-      h('h3', { className: 'field-group-title', text: t('case.field.last_seen') }),
-      lastSeen || h('p', { className: 'field-empty', text: t('case.no_point') })),
-    h('section', { className: 'field-group' },
-      h('h3', { className: 'field-group-title', text: t('case.group.contacts') }),
-      contacts.length ? h('ul', { className: 'contact-list' }, contacts) : h('p', { className: 'field-empty', text: '—' })),
-    group(t('case.group.police'), [
-      [t('case.field.police_unit'), text(c.police_unit)],
-      [t('case.field.police_case_number'), text(c.police_case_number)],
-    ]),
-    h('p', {
-      className: 'record-meta',
-      text: t('case_view.registered', {
-        time: formatTime(c.created_at, lang),
-        name: c.created_by_name || '—',
-      }) + (c.updated_at ? ` · ${t('case_view.updated', { time: formatTime(c.updated_at, lang) })}` : ''),
-    }),
-  );
+  const photos = current?.photos || [];
+  const photoCount = byId('case-tab-photos-count');
+  photoCount.hidden = photos.length === 0;
+  photoCount.textContent = String(photos.length);
 }
 
 // ---- Tabs ----------------------------------------------------------------------------------
 
 function selectTab(name, { focus = false } = {}) {
-  if (!TABS.includes(name)) return;
+  if (!tabsForRole().includes(name)) return;
   activeTab = name;
   for (const tab of byId('case-tabs').querySelectorAll('[role="tab"]')) {
     const selected = tab.dataset.tab === name;
@@ -311,6 +299,8 @@ function selectTab(name, { focus = false } = {}) {
     byId(tab.getAttribute('aria-controls')).hidden = !selected;
     if (selected && focus) tab.focus();
   }
+  // Chosen by the user: the shares and links are read then (show() reads them for an address).
+  if (name === 'sharing' && focus && current) showSharing(current);
   if (name === 'journal') {
     revealLatestEntries();
   } else {
@@ -329,7 +319,7 @@ function forgetTabInAddress() {
 }
 
 function onTabKey(event) {
-  const order = TABS;
+  const order = tabsForRole();
   const index = order.indexOf(activeTab);
   let next = null;
   if (event.key === 'ArrowRight') next = order[(index + 1) % order.length];

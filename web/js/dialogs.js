@@ -51,3 +51,18 @@ export function showFormError(line, text) {
   line.hidden = !text;
   line.textContent = text || '';
 }
+
+/**
+ * Asks before an action that ends something (a share, a link, a photo on the card), in the
+ * #confirm-dialog: `title`, `text` and the confirm button's `confirmText` are translated
+ * strings; `run()` does the action and answers true when the dialog may close (on failure it
+ * shows the error with showFormError(line, ...) on the line it is given and answers false).
+ */
+export function confirmAction({ title, text, confirmText, run }) {
+  const dialog = document.getElementById('confirm-dialog');
+  document.getElementById('confirm-dialog-title').textContent = title;
+  document.getElementById('confirm-dialog-text').textContent = text;
+  document.getElementById('confirm-dialog-confirm').textContent = confirmText;
+  openDialog(dialog, () => run(document.getElementById('confirm-dialog-error')));
+  document.getElementById('confirm-dialog-confirm').focus();
+}

@@ -49,14 +49,19 @@ export async function initI18n() {
   render();
 }
 
-/** Switches the language, remembers it, and re-renders every translated string. */
-export function setLanguage(lang) {
+/**
+ * Switches the language and re-renders every translated string. `remember`: the choice is kept
+ * for the next visit (the flyer's language is a choice for one sheet, not for the console).
+ */
+export function setLanguage(lang, { remember = true } = {}) {
   if (!LANGUAGES.includes(lang) || lang === current) return;
   current = lang;
-  try {
-    localStorage.setItem(STORAGE_KEY, lang);
-  } catch {
-    // Storage may be disabled (private mode); the choice then lasts until reload.
+  if (remember) {
+    try {
+      localStorage.setItem(STORAGE_KEY, lang);
+    } catch {
+      // Storage may be disabled (private mode); the choice then lasts until reload.
+    }
   }
   render();
 }

@@ -141,6 +141,25 @@ const SIMILAR_REASONS = {
   phone: () => t('similar.reason.phone'),
 };
 
+// Age bands of the statistics (at the time of the report).
+const AGE_BANDS = {
+  under_14: () => t('statistics.age.under_14'),
+  '14_17': () => t('statistics.age.14_17'),
+  '18_plus': () => t('statistics.age.18_plus'),
+  unknown: () => t('statistics.age.unknown'),
+};
+
+// The parts of a statistics bar: how the cases ended, and those not closed yet.
+const STATISTICS_OUTCOMES = {
+  found_alive: () => t('statistics.outcome.found_alive'),
+  returned_home: () => t('statistics.outcome.returned_home'),
+  found_by_police: () => t('statistics.outcome.found_by_police'),
+  found_dead: () => t('statistics.outcome.found_dead'),
+  not_found: () => t('statistics.outcome.not_found'),
+  cancelled: () => t('statistics.outcome.cancelled'),
+  still_open: () => t('statistics.outcome.still_open'),
+};
+
 function label(table, value, ...context) {
   return Object.hasOwn(table, value) ? table[value](...context) : String(value ?? '');
 }
@@ -161,6 +180,8 @@ export const taskStateLabel = (state) => label(TASK_STATES, state);
 export const checklistTriggerLabel = (trigger) => label(CHECKLIST_TRIGGERS, trigger);
 export const matchKindLabel = (kind) => label(MATCH_KINDS, kind);
 export const similarReasonLabel = (reason) => label(SIMILAR_REASONS, reason);
+export const ageBandLabel = (band) => label(AGE_BANDS, band);
+export const statisticsOutcomeLabel = (outcome) => label(STATISTICS_OUTCOMES, outcome);
 
 /** The log entry kinds people write; the others are written by Sweep itself. */
 export const WRITABLE_JOURNAL_KINDS = ['note', 'call', 'dispatch', 'vehicle', 'equipment_issued',

@@ -6,7 +6,7 @@ import { byId } from './dom.js';
 import { t } from './i18n.js';
 import { stopPicking } from './map.js';
 import { parseRoute } from './routes.js';
-import { isAdmin, isStaff } from './session.js';
+import { isAdmin, isPoliceLiaison, isStaff } from './session.js';
 import { setMapPeek } from './side-panel.js';
 
 /** Route name -> [id of its <section> in index.html, the view object]. Set by `initNavigation`. */
@@ -35,7 +35,8 @@ export function initNavigation({ routes, onSection }) {
 /** After login: shows the navigation for the role and the view for the current address. */
 export function startNavigation() {
   active = true;
-  byId('main-nav').hidden = !isStaff();
+  byId('main-nav').hidden = !(isStaff() || isPoliceLiaison());
+  for (const item of byId('main-nav').querySelectorAll('[data-staff-only]')) item.hidden = !isStaff();
   for (const item of byId('main-nav').querySelectorAll('[data-admin-only]')) item.hidden = !isAdmin();
   current = null;
   lastHash = '';
@@ -55,9 +56,13 @@ export function stopNavigation() {
   byId('main-nav').hidden = true;
 }
 
+// A police liaison reads the cases shared with them: the list and the card, nothing else.
+const LIAISON_ROUTES = new Set(['cases', 'case']);
+
 function allowed(routeInfo) {
   if (routeInfo.section === 'map') return true;
   if (routeInfo.section === 'admin') return isAdmin();
+  if (isPoliceLiaison()) return LIAISON_ROUTES.has(routeInfo.name);
   return isStaff();
 }
 

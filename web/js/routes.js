@@ -31,6 +31,8 @@ export function parseRoute(hash) {
       return second === 'new' ? route('report-new', 'reports') : route('report', 'reports', second);
     case 'shift':
       return second === undefined ? route('shift', 'shift') : null;
+    case 'statistics':
+      return second === undefined ? route('statistics', 'statistics') : null;
     case 'admin':
       if (second !== 'checklists') return null;
       if (third === undefined) return route('checklists', 'admin');
@@ -68,6 +70,7 @@ export const href = {
   /** `call`: the id of a call shown in a pop-up, whose number and place prefill the form. */
   reportNew: ({ call } = {}) => withQuery('#/reports/new', { call }),
   shift: () => '#/shift',
+  statistics: () => '#/statistics',
   checklists: () => '#/admin/checklists',
   checklist: (id) => `#/admin/checklists/${part(id)}`,
   checklistNew: () => '#/admin/checklists/new',

@@ -16,3 +16,5 @@ export const isStaff = () => hasRole('admin', 'dispatcher', 'coordinator');
 /** May override a case's urgency (PUT /api/cases/{id}/urgency). */
 export const mayOverrideUrgency = () => hasRole('admin', 'coordinator');
 export const isAdmin = () => hasRole('admin');
+/** A police liaison: reads the cases shared with them and writes police notes, nothing more. */
+export const isPoliceLiaison = () => hasRole('police_liaison');

@@ -21,6 +21,7 @@ test('each documented address gives its route and section', () => {
     ['#/reports/new', { name: 'report-new', section: 'reports' }],
     ['#/reports/r1', { name: 'report', section: 'reports', id: 'r1' }],
     ['#/shift', { name: 'shift', section: 'shift' }],
+    ['#/statistics', { name: 'statistics', section: 'statistics' }],
     ['#/admin/checklists', { name: 'checklists', section: 'admin' }],
     ['#/admin/checklists/new', { name: 'checklist-new', section: 'admin' }],
     ['#/admin/checklists/t7', { name: 'checklist', section: 'admin', id: 't7' }],
@@ -38,7 +39,7 @@ test('the query after "?" becomes params', () => {
 
 test('unknown or malformed addresses give null', () => {
   for (const hash of ['#/nowhere', '#/cases/a/b', '#/cases/a/edit/more', '#/reports/a/b', '#/admin',
-    '#/admin/users', '#/shift/x', '#/map/x', '#/cases/%E0%A4%A']) {
+    '#/admin/users', '#/shift/x', '#/statistics/2026', '#/map/x', '#/cases/%E0%A4%A']) {
     assert.equal(parseRoute(hash), null, hash);
   }
 });
@@ -55,7 +56,7 @@ test('every href builder gives an address parseRoute reads back', () => {
     [href.case('c1', { tab: 'tasks' }), 'case'], [href.caseEdit('c1'), 'case-edit'],
     [href.caseNew(), 'case-new'], [href.caseNew({ fromReport: 'r1' }), 'case-new'],
     [href.reports(), 'reports'], [href.report('r1'), 'report'], [href.reportNew(), 'report-new'],
-    [href.reportNew({ call: 'k1' }), 'report-new'], [href.shift(), 'shift'],
+    [href.reportNew({ call: 'k1' }), 'report-new'], [href.shift(), 'shift'], [href.statistics(), 'statistics'],
     [href.checklists(), 'checklists'], [href.checklist('t1'), 'checklist'], [href.checklistNew(), 'checklist-new'],
   ];
   for (const [address, name] of built) assert.equal(parseRoute(address)?.name, name, address);

@@ -1,0 +1,68 @@
+// One entry of an incident log as a list item, drawn the same in the console's log and on the
+// shared page (web/shared.html). Entries are never edited: a correction is a new entry, and the
+// corrected one lists what corrected it.
+
+import { h } from './dom.js';
+import { getLanguage, t } from './i18n.js';
+import { journalKindLabel, WRITABLE_JOURNAL_KINDS } from './labels.js';
+import { formatPoint, isPoint } from './points.js';
+import { formatClock } from './time.js';
+
+/**
+ * The <li> for `entry`. `interactive`: the location and the links between corrections are
+ * buttons (the console's log handles their clicks); without it they are plain text.
+ * `correctable`: a "Correct" button on the entries people write.
+ */
+export function journalEntryItem(entry, { interactive = true, correctable = true } = {}) {
+  const lang = getLanguage();
+  const correctedBy = Array.isArray(entry.corrected_by) ? entry.corrected_by : [];
+  const isCorrection = entry.corrects_id !== null && entry.corrects_id !== undefined;
+  const writtenByPeople = WRITABLE_JOURNAL_KINDS.includes(entry.kind);
+  const link = (className, goto, text) => (interactive
+    ? h('button', { type: 'button', className: `link-button ${className}`, dataset: { goto }, text })
+    : h('span', { className, text }));
+
+  return h('li', {
+    className: 'journal-entry',
+    id: `journal-entry-${entry.id}`,
+    tabIndex: -1,
+    dataset: {
+      entryId: entry.id,
+      kind: entry.kind,
+      corrected: String(correctedBy.length > 0),
+      system: String(!writtenByPeople),
+    },
+  },
+  h('div', { className: 'journal-entry-head' },
+    h('time', { className: 'journal-time', dateTime: entry.at, text: formatClock(entry.at, lang) }),
+    h('span', { className: 'journal-kind', text: journalKindLabel(entry.kind) }),
+    h('span', { className: 'journal-author', text: entry.author_name || '' }),
+    h('span', { className: 'journal-number', text: t('journal.number', { id: entry.id }) }),
+    interactive && correctable && writtenByPeople
+      ? h('button', {
+        type: 'button',
+        className: 'button button-quiet button-small journal-correct',
+        dataset: { correct: entry.id },
+        text: t('journal.correct'),
+        attrs: { 'aria-label': t('journal.correct_entry', { id: entry.id }) },
+      })
+      : null),
+  isCorrection ? link('journal-corrects', entry.corrects_id, t('journal.corrects', { id: entry.corrects_id })) : null,
+  h('p', { className: 'journal-text', text: entry.text }),
+  isPoint(entry.location)
+    ? (interactive
+      ? h('button', {
+        type: 'button',
+        className: 'link-button journal-location',
+        dataset: { lat: entry.location.lat, lon: entry.location.lon },
+        text: formatPoint(entry.location),
+        attrs: { 'aria-label': t('journal.location_show', { point: formatPoint(entry.location) }) },
+      })
+      : h('span', { className: 'journal-location', text: formatPoint(entry.location) }))
+    : null,
+  correctedBy.length
+    ? h('p', { className: 'journal-corrected' },
+      h('span', { className: 'journal-corrected-label', text: t('journal.corrected') }), ' ',
+      correctedBy.map((id, i) => [i ? ', ' : '', link('journal-corrected-by', id, t('journal.number', { id }))]))
+    : null);
+}
