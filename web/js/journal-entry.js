@@ -6,6 +6,7 @@ import { h } from './dom.js';
 import { getLanguage, t } from './i18n.js';
 import { journalKindLabel, WRITABLE_JOURNAL_KINDS } from './labels.js';
 import { formatPoint, isPoint } from './points.js';
+import { entryText } from './system-entry.js';
 import { formatClock } from './time.js';
 
 /**
@@ -48,7 +49,7 @@ export function journalEntryItem(entry, { interactive = true, correctable = true
       })
       : null),
   isCorrection ? link('journal-corrects', entry.corrects_id, t('journal.corrects', { id: entry.corrects_id })) : null,
-  h('p', { className: 'journal-text', text: entry.text }),
+  h('p', { className: 'journal-text', text: entryText(entry) }),
   isPoint(entry.location)
     ? (interactive
       ? h('button', {

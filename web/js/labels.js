@@ -160,11 +160,39 @@ const STATISTICS_OUTCOMES = {
   still_open: () => t('statistics.outcome.still_open'),
 };
 
+// The card's fields, as named in the log's record of a change.
+const CARD_FIELDS = {
+  full_name: () => t('case.field.full_name'),
+  sex: () => t('case.field.sex'),
+  birth_date: () => t('case.field.birth_date'),
+  estimated_age: () => t('case.field.estimated_age'),
+  category: () => t('case.field.category'),
+  person_phone: () => t('case.field.person_phone'),
+  height_cm: () => t('case.field.height_cm'),
+  build: () => t('case.field.build'),
+  appearance: () => t('case.field.appearance'),
+  clothing: () => t('case.field.clothing'),
+  special_marks: () => t('case.field.special_marks'),
+  health: () => t('case.field.health'),
+  medication: () => t('case.field.medication'),
+  mental_state: () => t('case.field.mental_state'),
+  circumstances: () => t('case.field.circumstances'),
+  weather: () => t('case.field.weather'),
+  last_seen_at: () => t('case.field.last_seen_at'),
+  last_seen: () => t('case.field.last_seen'),
+  last_seen_address: () => t('case.field.last_seen_address'),
+  police_unit: () => t('case.field.police_unit'),
+  police_case_number: () => t('case.field.police_case_number'),
+  situation: () => t('case.field.situation'),
+  contacts: () => t('case.group.contacts'),
+};
+
 function label(table, value, ...context) {
   return Object.hasOwn(table, value) ? table[value](...context) : String(value ?? '');
 }
 
 export const roleLabel = (role) => label(ROLES, role);
+export const cardFieldLabel = (field) => label(CARD_FIELDS, field);
 export const caseStatusLabel = (status) => label(CASE_STATUSES, status);
 export const caseCategoryLabel = (category) => label(CASE_CATEGORIES, category);
 export const caseOutcomeLabel = (outcome) => label(CASE_OUTCOMES, outcome);
