@@ -3,8 +3,9 @@
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
--- A phone number reduced to its digits, Russian trunk prefix normalised (8XXXXXXXXXX and
--- XXXXXXXXXX become 7XXXXXXXXXX), so "+7 (916) 123-45-67" and "8 916 1234567" match.
+-- A phone number reduced to its digits, the Russian trunk prefix normalised: 8XXXXXXXXXX, and
+-- a ten-digit mobile number 9XXXXXXXXX, become 7XXXXXXXXXX, so "+7 (916) 123-45-67",
+-- "8 916 1234567" and "9161234567" match.
 CREATE FUNCTION phone_key(phone text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN d = '' THEN NULL
