@@ -91,3 +91,44 @@ pub async fn revoke(
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Imports a GPX file (the body, at most 20 MiB) as a volunteer's track; its waypoints become
+/// clues in the case's log. The same file again answers 200 with the first import.
+#[utoipa::path(post, path = "/api/gpx", tag = "tracking", params(super::imports::ImportTarget),
+    request_body(content = String, content_type = "application/gpx+xml"),
+    responses((status = 201, body = super::imports::GpxImport), (status = 200, body = super::imports::GpxImport),
+              (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn import_gpx(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageDevices>,
+    Query(target): Query<super::imports::ImportTarget>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<super::imports::GpxImport>)> {
+    let volunteer = target.volunteer_id.unwrap_or(auth.principal.user_id);
+    if !may_manage_for(&auth.principal, volunteer) {
+        return Err(ApiError::forbidden("a volunteer imports their own tracks only"));
+    }
+    let author = crate::cases::journal::Author {
+        user_id: Some(auth.principal.user_id),
+        name: auth.principal.display_name.clone(),
+    };
+    let mut tx = state.db.begin().await?;
+    let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+        .bind(volunteer)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !known {
+        return Err(ApiError::invalid_field("volunteer_id", "there is no such user"));
+    }
+    let (import, new) = super::imports::import(&mut tx, &target, volunteer, &body, &author).await?;
+    if new {
+        AuditEvent::new("gpx.import")
+            .on("gpx_import", import.id)
+            .details(json!({ "volunteer": volunteer, "points": import.points, "waypoints": import.waypoints }))
+            .write(&mut *tx, &auth.principal.actor(), address)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(import)))
+}

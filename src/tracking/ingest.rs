@@ -12,7 +12,7 @@ use chrono::Utc;
 use mobile_api::Fix;
 
 use super::devices::{self, TokenRefusal};
-use super::store::{self, Source};
+use super::store::{self, Origin, Source};
 use super::trackers::{self, Unreadable};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -43,7 +43,15 @@ async fn accept(state: &AppState, token: &str, fix: Fix, source: Source) -> ApiR
             ))
         }
     };
-    store::store(&mut tx, owner.volunteer_id, owner.device_id, source, None, std::slice::from_ref(&fix)).await?;
+    store::store(
+        &mut tx,
+        owner.volunteer_id,
+        Origin::Device(owner.device_id),
+        source,
+        None,
+        std::slice::from_ref(&fix),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

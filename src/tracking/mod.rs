@@ -2,7 +2,9 @@
 //! their fixes as chunks (one row per batch, exactly once), with each volunteer's last position.
 
 pub mod devices;
+pub mod gpx;
 mod handlers;
+pub mod imports;
 pub mod ingest;
 mod phone;
 pub mod policy;
@@ -21,6 +23,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::revoke))
         .routes(routes!(ingest::osmand_get, ingest::osmand_post))
         .routes(routes!(ingest::owntracks))
+        .merge(
+            // GPX files are bigger than the JSON API's bodies.
+            OpenApiRouter::new()
+                .routes(routes!(handlers::import_gpx))
+                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_BYTES)),
+        )
 }
 
 /// The OsmAnd protocol at the root of its own listener (`--osmand-listen`), like Traccar's port

@@ -13,7 +13,7 @@ use mobile_api::{
 };
 
 use super::devices::{self, DeviceOwner, TokenRefusal};
-use super::store::{self, Source};
+use super::store::{self, Origin, Source};
 use crate::state::AppState;
 
 /// A connection must say hello within this time.
@@ -178,9 +178,15 @@ async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) 
     }
     let stored = async {
         let mut tx = state.db.begin().await?;
-        let stored =
-            store::store(&mut tx, owner.volunteer_id, owner.device_id, Source::App, Some(batch.seq), &batch.fixes)
-                .await?;
+        let stored = store::store(
+            &mut tx,
+            owner.volunteer_id,
+            Origin::Device(owner.device_id),
+            Source::App,
+            Some(batch.seq),
+            &batch.fixes,
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, sqlx::Error>(stored)
     }

@@ -37,17 +37,30 @@ pub enum Stored {
     Replay,
 }
 
+/// Where a chunk came from: a device, or an imported file.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin {
+    /// A device (phone or tracker app).
+    Device(Uuid),
+    /// A GPX import.
+    Import(Uuid),
+}
+
 /// Stores a checked batch of fixes as one chunk (sorted by time) and moves the volunteer's
 /// last position forward if the batch is newer. Call inside the transaction that is committed
 /// before the batch is acknowledged.
 pub async fn store(
     conn: &mut PgConnection,
     volunteer: Uuid,
-    device: Uuid,
+    origin: Origin,
     source: Source,
     seq: Option<u64>,
     fixes: &[Fix],
 ) -> sqlx::Result<Stored> {
+    let (device, import) = match origin {
+        Origin::Device(id) => (Some(id), None),
+        Origin::Import(id) => (None, Some(id)),
+    };
     let mut sorted: Vec<&Fix> = fixes.iter().collect();
     sorted.sort_by_key(|f| f.time);
     let column = |get: fn(&Fix) -> Option<f32>| sorted.iter().map(|f| get(f)).collect::<Vec<Option<f32>>>();
@@ -56,9 +69,9 @@ pub async fn store(
     let lons: Vec<f64> = sorted.iter().map(|f| f.lon).collect();
     let id: Option<i64> = sqlx::query_scalar(
         "WITH f AS (SELECT * FROM unnest($5::float8[], $6::float8[], $7::float8[]) WITH ORDINALITY AS f(t, lat, lon, n))
-         INSERT INTO track_chunks (volunteer_id, device_id, source, seq, first_at, last_at, fix_count, fixes,
+         INSERT INTO track_chunks (volunteer_id, device_id, gpx_import_id, source, seq, first_at, last_at, fix_count, fixes,
                                    accuracy, altitude, speed, heading, battery)
-         SELECT $1, $2, $3, $4, to_timestamp(min(t)), to_timestamp(max(t)), count(*),
+         SELECT $1, $2, $13, $3, $4, to_timestamp(min(t)), to_timestamp(max(t)), count(*),
                 CASE WHEN count(*) = 1 THEN ST_SetSRID(ST_MakePointM(min(lon), min(lat), min(t)), 4326)
                      ELSE ST_SetSRID(ST_MakeLine(array_agg(ST_MakePointM(lon, lat, t) ORDER BY n)), 4326) END,
                 $8, $9, $10, $11, $12
@@ -78,6 +91,7 @@ pub async fn store(
     .bind(column(|f| f.speed))
     .bind(column(|f| f.heading))
     .bind(column(|f| f.battery))
+    .bind(import)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else { return Ok(Stored::Replay) };

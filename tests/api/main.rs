@@ -5,6 +5,7 @@ mod auth;
 mod cases;
 mod embedded;
 mod errors;
+mod gpx;
 mod handoff;
 mod helpers;
 mod ingest;

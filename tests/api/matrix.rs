@@ -98,6 +98,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/devices", Only(&[Admin, Dispatcher, Coordinator, Volunteer])),
     ("POST", "/api/devices", Only(&[Admin, Dispatcher, Coordinator, Volunteer])),
     ("POST", "/api/devices/{id}/revoke", Only(&[Admin, Dispatcher, Coordinator, Volunteer])),
+    ("POST", "/api/gpx", Only(&[Admin, Dispatcher, Coordinator, Volunteer])),
     ("POST", "/api/cases/{id}/photos", Only(STAFF)),
     ("GET", "/api/cases/{id}/photos/{photo_id}", Only(READERS)),
     ("GET", "/api/cases/{id}/photos/{photo_id}/thumbnail", Only(READERS)),
