@@ -4,13 +4,14 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- A phone number reduced to its digits, the Russian trunk prefix normalised: 8XXXXXXXXXX, and
--- a ten-digit mobile number 9XXXXXXXXX, become 7XXXXXXXXXX, so "+7 (916) 123-45-67",
--- "8 916 1234567" and "9161234567" match.
+-- any ten-digit number XXXXXXXXXX (a number typed without its country code, mobile or
+-- landline), become 7XXXXXXXXXX, so "+7 (916) 123-45-67", "8 916 1234567", "9161234567" and
+-- "(495) 123-45-67" against "74951234567" match.
 CREATE FUNCTION phone_key(phone text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN d = '' THEN NULL
         WHEN length(d) = 11 AND left(d, 1) = '8' THEN '7' || substr(d, 2)
-        WHEN length(d) = 10 AND left(d, 1) = '9' THEN '7' || d
+        WHEN length(d) = 10 THEN '7' || d
         ELSE d END
     FROM (SELECT regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g') AS d) digits
 $$;
@@ -107,6 +108,8 @@ CREATE TABLE reports (
 CREATE INDEX reports_phone_idx ON reports (phone_key(caller_phone));
 CREATE INDEX reports_received_idx ON reports (received_at);
 CREATE INDEX reports_open_idx ON reports (received_at) WHERE outcome IS NULL;
+-- One report per telephony call: a double submission is the same report.
+CREATE UNIQUE INDEX reports_call_key ON reports (call_id) WHERE call_id IS NOT NULL;
 CREATE TABLE report_number_counters (year integer PRIMARY KEY, last integer NOT NULL);
 
 -- Calls announced by the telephony hook; a PBX that retries sends the same call id again.
@@ -137,6 +140,7 @@ CREATE TABLE journal_entries (
     details     jsonb NOT NULL DEFAULT '{}'::jsonb
 );
 CREATE INDEX journal_entries_case_idx ON journal_entries (case_id, id);
+CREATE INDEX journal_entries_corrects_idx ON journal_entries (corrects_id) WHERE corrects_id IS NOT NULL;
 
 -- History tables refuse changes (the application's role also lacks the privileges: db::prepare).
 CREATE FUNCTION append_only_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -214,6 +218,9 @@ CREATE TABLE case_shares (
     CHECK ((police_unit IS NULL) <> (user_id IS NULL))
 );
 CREATE INDEX case_shares_case_idx ON case_shares (case_id);
+-- One live share per case and unit or person: revoking it really ends the access.
+CREATE UNIQUE INDEX case_shares_unit_key ON case_shares (case_id, police_unit) WHERE revoked_at IS NULL AND police_unit IS NOT NULL;
+CREATE UNIQUE INDEX case_shares_user_key ON case_shares (case_id, user_id) WHERE revoked_at IS NULL AND user_id IS NOT NULL;
 
 -- Read-only links to one case, for someone without an account; every use is audited.
 CREATE TABLE share_links (

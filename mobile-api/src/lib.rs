@@ -23,6 +23,11 @@ pub const MAX_FIXES_PER_BATCH: usize = 500;
 /// How far in the future a fix's time may be (phone clocks drift), in seconds.
 pub const MAX_CLOCK_AHEAD_SECONDS: i64 = 10 * 60;
 
+/// The earliest fix time accepted (2000-01-01): older is a receiver without a fix on its clock.
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(946_684_800, 0).expect("a valid time")
+}
+
 /// What a phone sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -116,6 +121,12 @@ impl Fix {
             return Err(Problem::new(
                 "impossible_coordinates",
                 format!("({}, {}) is not on Earth", self.lat, self.lon),
+            ));
+        }
+        if self.time < earliest() {
+            return Err(Problem::new(
+                "time_out_of_range",
+                format!("the fix at {} is before 2000", self.time.to_rfc3339()),
             ));
         }
         if self.time > now + chrono::Duration::seconds(MAX_CLOCK_AHEAD_SECONDS) {
@@ -319,6 +330,10 @@ mod tests {
         );
         assert_eq!(Fix { battery: Some(140.0), ..fix() }.check(now).unwrap_err().code, "impossible_value");
         assert_eq!(Fix { speed: Some(-1.0), ..fix() }.check(now).unwrap_err().code, "impossible_value");
+        assert_eq!(
+            Fix { time: DateTime::from_timestamp(0, 0).unwrap(), ..fix() }.check(now).unwrap_err().code,
+            "time_out_of_range"
+        );
         // Hours-old fixes from a phone that was offline are fine.
         assert_eq!(Fix { time: now - chrono::Duration::hours(9), ..fix() }.check(now), Ok(()));
     }

@@ -31,8 +31,18 @@ pub fn check_new(password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Argon2 takes ~19 MiB and a core for a few tens of milliseconds: at most this many run at
+/// once, the rest wait, so a flood of logins cannot exhaust memory.
+const AT_ONCE: usize = 4;
+
+async fn permit() -> tokio::sync::SemaphorePermit<'static> {
+    static GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
+    GATE.acquire().await.expect("the semaphore is never closed")
+}
+
 /// The argon2id PHC string of `password`.
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _permit = permit().await;
     tokio::task::spawn_blocking(move || hash_now(&password)).await?
 }
 
@@ -45,6 +55,7 @@ fn hash_now(password: &str) -> anyhow::Result<String> {
 /// Whether `password` matches `phc`. With no stored hash the work is still done against a
 /// dummy one, so a login that does not exist takes as long as a wrong password.
 pub async fn verify(password: String, phc: Option<String>) -> anyhow::Result<bool> {
+    let _permit = permit().await;
     tokio::task::spawn_blocking(move || {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| dummy_hash().to_string());

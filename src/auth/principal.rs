@@ -114,7 +114,12 @@ impl OptionalFromRequestParts<AppState> for Principal {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(Some(principal.clone()));
         }
-        let principal = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        // A proxy's own Basic authentication is not ours: only a Bearer header is read.
+        let bearer = parts.headers.get(header::AUTHORIZATION).filter(|v| {
+            let text = v.to_str().unwrap_or_default();
+            !(text.starts_with("Basic ") || text.starts_with("basic "))
+        });
+        let principal = if let Some(value) = bearer {
             let token = value
                 .to_str()
                 .ok()
@@ -216,20 +221,21 @@ fn principal(row: CredentialRow, credential: fn(Uuid) -> Credential) -> Principa
 }
 
 /// Whether the credential `principal` came with still works (not revoked or expired, the
-/// account not disabled): long-lived connections ask this now and then.
+/// account not disabled, its role unchanged): long-lived connections ask this now and then.
 pub async fn still_valid(state: &AppState, principal: &Principal) -> bool {
     let query = match principal.credential {
         Credential::Session(id) => sqlx::query_scalar::<_, bool>(
-            "SELECT s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL
+            "SELECT s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL AND u.role = $2
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
         )
         .bind(id),
         Credential::Token(id) => sqlx::query_scalar::<_, bool>(
-            "SELECT t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.disabled_at IS NULL
+            "SELECT t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.disabled_at IS NULL AND u.role = $2
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
         )
         .bind(id),
     };
+    let query = query.bind(principal.role);
     // A database outage is not the credential's fault: keep the connection.
     query.fetch_optional(&state.db).await.map(|valid| valid.unwrap_or(false)).unwrap_or(true)
 }

@@ -64,6 +64,15 @@ pub async fn login(
     {
         return Err(ApiError::unauthenticated("invalid_credentials", "wrong login or password"));
     }
+    let row: Option<LoginRow> = sqlx::query_as(
+        "SELECT id, login, display_name, role, language, password_hash, disabled_at IS NOT NULL AS disabled
+         FROM users WHERE lower(login) = lower($1)",
+    )
+    .bind(&login)
+    .fetch_optional(&state.db)
+    .await?;
+    // Recorded before the check, so that a burst of concurrent guesses all count.
+    let attempt = throttle::begin(&state.db, &login, address).await?;
     if let Some(seconds) = throttle::retry_after(&state.db, &login, address).await? {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -72,18 +81,12 @@ pub async fn login(
         )
         .with_retry_after(seconds));
     }
-    let row: Option<LoginRow> = sqlx::query_as(
-        "SELECT id, login, display_name, role, language, password_hash, disabled_at IS NOT NULL AS disabled
-         FROM users WHERE lower(login) = lower($1)",
-    )
-    .bind(&login)
-    .fetch_optional(&state.db)
-    .await?;
     let stored = row.as_ref().and_then(|r| r.password_hash.clone());
     let matches = password::verify(request.password, stored).await?;
     // A disabled account's right password is not a success: it must not reset the failure count.
-    let succeeded = matches && row.as_ref().is_some_and(|r| !r.disabled);
-    throttle::record(&state.db, &login, address, succeeded).await?;
+    if matches && row.as_ref().is_some_and(|r| !r.disabled) {
+        throttle::succeeded(&state.db, attempt).await?;
+    }
     let row = match row {
         Some(row) if matches => row,
         _ => return Err(ApiError::unauthenticated("invalid_credentials", "wrong login or password")),

@@ -12,7 +12,8 @@ pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 /// How long failures count.
 pub const WINDOW_SECONDS: i64 = 15 * 60;
 
-/// Seconds to wait before another attempt is allowed, or `None` if one is allowed now.
+/// Seconds to wait before another attempt is allowed, or `None` if one is allowed now. The
+/// attempt being made has been recorded already ([`begin`]) and is counted.
 pub async fn retry_after(db: &PgPool, login: &str, address: Option<IpAddr>) -> sqlx::Result<Option<u64>> {
     let by_login: Option<DateTime<Utc>> = sqlx::query_scalar(
         "SELECT min(at) FROM (
@@ -25,7 +26,7 @@ pub async fn retry_after(db: &PgPool, login: &str, address: Option<IpAddr>) -> s
     )
     .bind(login)
     .bind(WINDOW_SECONDS as f64)
-    .bind(MAX_FAILURES_PER_LOGIN)
+    .bind(MAX_FAILURES_PER_LOGIN + 1)
     .fetch_optional(db)
     .await?
     .flatten();
@@ -40,7 +41,7 @@ pub async fn retry_after(db: &PgPool, login: &str, address: Option<IpAddr>) -> s
         )
         .bind(address.to_string())
         .bind(WINDOW_SECONDS as f64)
-        .bind(MAX_FAILURES_PER_ADDRESS)
+        .bind(MAX_FAILURES_PER_ADDRESS + 1)
         .fetch_optional(db)
         .await?
         .flatten(),
@@ -53,13 +54,20 @@ pub async fn retry_after(db: &PgPool, login: &str, address: Option<IpAddr>) -> s
     }))
 }
 
-/// Records one attempt.
-pub async fn record(db: &PgPool, login: &str, address: Option<IpAddr>, succeeded: bool) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_attempts (login, address, succeeded) VALUES ($1, $2::inet, $3)")
-        .bind(login)
-        .bind(address.map(|a| a.to_string()))
-        .bind(succeeded)
-        .execute(db)
-        .await?;
+/// Records an attempt as failed before the password is checked, so that concurrent guesses
+/// all count; returns its id for [`succeeded`].
+pub async fn begin(db: &PgPool, login: &str, address: Option<IpAddr>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO login_attempts (login, address, succeeded) VALUES ($1, $2::inet, false) RETURNING id",
+    )
+    .bind(login)
+    .bind(address.map(|a| a.to_string()))
+    .fetch_one(db)
+    .await
+}
+
+/// Marks an attempt begun with [`begin`] as a success.
+pub async fn succeeded(db: &PgPool, attempt: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE login_attempts SET succeeded = true WHERE id = $1").bind(attempt).execute(db).await?;
     Ok(())
 }

@@ -195,6 +195,9 @@ impl CardFields {
         if self.last_seen_at.is_some_and(|at| at > now + chrono::Duration::minutes(10)) {
             return Err(ApiError::invalid_field("last_seen_at", "the last-seen time is in the future"));
         }
+        if self.last_seen_at.is_some_and(|at| chrono::Datelike::year(&at) < 1900) {
+            return Err(ApiError::invalid_field("last_seen_at", "the last-seen time is before 1900"));
+        }
         if let Some(point) = &self.last_seen {
             point.check("last_seen")?;
         }

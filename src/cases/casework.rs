@@ -240,6 +240,17 @@ pub async fn transition(conn: &mut PgConnection, id: Uuid, transition: Transitio
         (Some(reason), None) => format!("{from} → {to}: {reason}"),
         (None, _) => format!("{from} → {to}"),
     };
+    if to == Status::Closed {
+        // The first checks and call-outs of a case that is over are not needed any more.
+        sqlx::query(
+            "UPDATE case_tasks SET state = 'not_needed', comment = 'case closed', state_changed_at = now(), state_changed_by = $2
+             WHERE case_id = $1 AND state = 'open'",
+        )
+        .bind(id)
+        .bind(author.user_id)
+        .execute(&mut *conn)
+        .await?;
+    }
     let details = json!({ "event": "status", "from": from, "to": to, "outcome": transition.outcome, "reason": reason });
     journal::append(conn, id, author, NewEntry::system(EntryKind::StatusChange, text, details)).await?;
     let fields = record.fields;

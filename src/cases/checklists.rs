@@ -254,11 +254,13 @@ pub async fn task(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Task
     sqlx::query_as(&format!("{SELECT_TASK} WHERE t.id = $1")).bind(id).fetch_optional(conn).await
 }
 
-/// Open tasks past their deadline, across all cases, most overdue first.
+/// Open tasks past their deadline, across the cases not closed, most overdue first (at most 500).
 pub async fn overdue(db: &PgPool) -> sqlx::Result<Vec<Task>> {
-    sqlx::query_as(&format!("{SELECT_TASK} WHERE t.state = 'open' AND t.due_at < now() ORDER BY t.due_at"))
-        .fetch_all(db)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT_TASK} WHERE t.state = 'open' AND t.due_at < now() AND c.status <> 'closed' ORDER BY t.due_at LIMIT 500"
+    ))
+    .fetch_all(db)
+    .await
 }
 
 /// Open tasks for `role`, soonest deadline first.
@@ -372,7 +374,8 @@ pub async fn escalate(db: &PgPool) -> ApiResult<usize> {
     let raised: Vec<(Uuid, Uuid, i32, sqlx::types::Json<Title>)> = sqlx::query_as(
         "WITH due AS (
              SELECT id, CASE WHEN now() > due_at + make_interval(mins => $1) THEN 2 ELSE 1 END AS level
-             FROM case_tasks WHERE state = 'open' AND due_at < now()
+             FROM case_tasks t WHERE t.state = 'open' AND t.due_at < now()
+               AND (SELECT status FROM cases c WHERE c.id = t.case_id) <> 'closed'
              FOR UPDATE SKIP LOCKED)
          UPDATE case_tasks t SET escalation_level = due.level FROM due
          WHERE t.id = due.id AND t.escalation_level < due.level

@@ -103,6 +103,9 @@ pub async fn create(conn: &mut PgConnection, new: NewReport, by: Uuid, now: Date
     if new.received_at.is_some_and(|at| at > now + chrono::Duration::minutes(10)) {
         return Err(ApiError::invalid_field("received_at", "the time received is in the future"));
     }
+    if new.received_at.is_some_and(|at| chrono::Datelike::year(&at) < 2000) {
+        return Err(ApiError::invalid_field("received_at", "the time received is before 2000"));
+    }
     for (field, value, limit) in [
         ("caller_name", new.caller_name.as_deref(), 300),
         ("caller_phone", new.caller_phone.as_deref(), 100),
@@ -114,6 +117,16 @@ pub async fn create(conn: &mut PgConnection, new: NewReport, by: Uuid, now: Date
         }
     }
     let number = next_number(conn, "report_number_counters", "R-", now).await?;
+    if let Some(call_id) = new.call_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let earlier: Option<Uuid> = sqlx::query_scalar("SELECT id FROM reports WHERE call_id = $1")
+            .bind(call_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(earlier) = earlier {
+            // A double submission from the pop-up: the same call is the same report.
+            return Ok(find(conn, earlier, false).await?.expect("exists"));
+        }
+    }
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO reports (number, channel, caller_name, caller_phone, caller_location, received_at, registered_by, text, call_id)
          VALUES ($1, $2, $3, $4, CASE WHEN $5::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($6, $5), 4326) END,

@@ -92,6 +92,9 @@ pub async fn compute(db: &PgPool, period: &Period) -> ApiResult<Statistics> {
     let from = period
         .from
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).expect("1 January exists"));
+    if chrono::Datelike::year(&from) < 1900 || chrono::Datelike::year(&to) > 9999 {
+        return Err(ApiError::invalid_field("from", "the period must lie between 1900 and 9999"));
+    }
     if from > to {
         return Err(ApiError::invalid_field("from", "the period starts after it ends"));
     }

@@ -96,6 +96,9 @@ impl Database {
 
 /// A pool for the application with sensible timeouts.
 pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
+    // Dates cast from timestamps (statistics by day, case numbers by year) are UTC days,
+    // whatever time zone the database server was set up with.
+    let options = options.options([("timezone", "UTC")]);
     // One plain connection first: a pool that cannot connect only says it timed out, while
     // this says why (refused, unknown host, wrong password).
     use sqlx::Connection;

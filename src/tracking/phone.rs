@@ -93,8 +93,9 @@ async fn run(state: AppState, mut socket: WebSocket) {
                 false,
             ),
         };
-        if !send(&mut socket, &reply).await {
-            return;
+        let fatal = matches!(&reply, ServerMessage::Error(e) if e.fatal);
+        if !send(&mut socket, &reply).await || fatal {
+            break;
         }
     }
     let _ = socket.send(Message::Close(None)).await;
@@ -178,6 +179,16 @@ async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) 
     }
     let stored = async {
         let mut tx = state.db.begin().await?;
+        // The device may have been revoked, or its volunteer disabled, since the hello.
+        let live: Option<bool> = sqlx::query_scalar(
+            "SELECT d.revoked_at IS NULL AND u.disabled_at IS NULL FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1 FOR SHARE OF d",
+        )
+        .bind(owner.device_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if live != Some(true) {
+            return Ok(None);
+        }
         let stored = store::store(
             &mut tx,
             owner.volunteer_id,
@@ -188,11 +199,14 @@ async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) 
         )
         .await?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(stored)
+        Ok::<_, sqlx::Error>(Some(stored))
     }
     .await;
     match stored {
-        Ok(_) => ServerMessage::Ack { seq: batch.seq },
+        Ok(Some(_)) => ServerMessage::Ack { seq: batch.seq },
+        Ok(None) => {
+            error("device_revoked", "this device was revoked; ask the dispatcher for a new link", Some(batch.seq), true)
+        }
         Err(db_error) => {
             tracing::warn!(error = ?db_error, seq = batch.seq, "a batch could not be stored");
             error(

@@ -25,7 +25,12 @@ pub struct TrackerFix {
 pub struct Unreadable(pub String);
 
 fn number(value: &str, name: &str) -> Result<f64, Unreadable> {
-    value.trim().parse::<f64>().map_err(|_| Unreadable(format!("{name} {value:?} is not a number")))
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| Unreadable(format!("{name} {value:?} is not a number")))
 }
 
 fn optional(params: &HashMap<String, String>, names: &[&str]) -> Result<Option<f32>, Unreadable> {
@@ -38,7 +43,7 @@ fn optional(params: &HashMap<String, String>, names: &[&str]) -> Result<Option<f
 /// Reads a time as OsmAnd and Traccar send it: Unix seconds, Unix milliseconds, or ISO 8601.
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, Unreadable> {
     let text = text.trim();
-    if let Ok(number) = text.parse::<f64>() {
+    if let Some(number) = text.parse::<f64>().ok().filter(|n| n.is_finite()) {
         // Milliseconds are what a seconds value would be in the year 33658: tell them apart.
         let seconds = if number > 1e11 { number / 1000.0 } else { number };
         return Utc

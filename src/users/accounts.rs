@@ -238,7 +238,7 @@ pub async fn update(
         Some(false) if disabled => "user.enable",
         _ => "user.update",
     };
-    // A disabled account's sessions end and its tokens are revoked: enabling it again does not
+    // A disabled account's sessions end and its tokens and devices are revoked: enabling it again does not
     // bring back credentials that may have been handed on meanwhile.
     let (sessions_ended, tokens_revoked) = if action == "user.disable" {
         let sessions = sqlx::query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
@@ -254,6 +254,11 @@ pub async fn update(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        sqlx::query("UPDATE devices SET revoked_at = now(), revoked_by = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(actor.user_id())
+            .execute(&mut *tx)
+            .await?;
         (sessions, tokens)
     } else {
         (0, 0)

@@ -159,8 +159,16 @@ async fn an_api_token_works_as_bearer_until_it_is_revoked() {
     let after = bearer.get(app.at("/api/auth/me")).bearer_auth(secret).send().await.unwrap();
     expect_error(after, StatusCode::UNAUTHORIZED, "token_revoked").await;
 
-    let garbage = bearer.get(app.at("/api/auth/me")).header(header::AUTHORIZATION, "Basic abc").send().await.unwrap();
+    let garbage = bearer.get(app.at("/api/auth/me")).header(header::AUTHORIZATION, "Token abc").send().await.unwrap();
     expect_error(garbage, StatusCode::UNAUTHORIZED, "invalid_authorization").await;
+    // A reverse proxy's own Basic authentication is not Sweep's: the request is simply not logged in.
+    let proxied = bearer
+        .get(app.at("/api/auth/me"))
+        .header(header::AUTHORIZATION, "Basic YWxpY2U6c2VjcmV0")
+        .send()
+        .await
+        .unwrap();
+    expect_error(proxied, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
 
 #[tokio::test]
@@ -423,4 +431,38 @@ async fn an_admin_creates_an_account_that_can_then_log_in_and_duplicates_are_ref
         .await
         .unwrap();
     expect_error(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+}
+
+#[tokio::test]
+async fn a_burst_of_concurrent_guesses_is_counted_in_full() {
+    let app = spawn_app().await;
+    app.create_user("olga", Role::Dispatcher).await;
+    let mut guesses = Vec::new();
+    for i in 0..12 {
+        let client = app.client();
+        let url = app.at("/api/auth/login");
+        guesses.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"login": "olga", "password": format!("guess number {i}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    let wrong = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    assert!(wrong <= 5, "at most five guesses get a verdict, not {wrong}: {statuses:?}");
+    let right = app
+        .client()
+        .post(app.at("/api/auth/login"))
+        .json(&json!({"login": "olga", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(right, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
 }

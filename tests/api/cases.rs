@@ -251,6 +251,35 @@ async fn an_overdue_task_escalates_to_dispatchers_then_to_coordinators_live() {
     let overdue_entries =
         log["entries"].as_array().unwrap().iter().filter(|e| e["details"]["event"] == "task_overdue").count();
     assert_eq!(overdue_entries, 2);
+
+    // Once the case is closed its open tasks are not needed, and nothing escalates any more.
+    let id = case["id"].as_str().unwrap();
+    let closed = dispatcher
+        .post(app.at(&format!("/api/cases/{id}/transitions")))
+        .json(&json!({"to": "closed", "outcome": "returned_home", "reason": "came home"}))
+        .send()
+        .await
+        .unwrap();
+    let closed = json_body(closed).await;
+    let states: Vec<&str> = closed["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["title"]["en"] != "Tell the relatives the outcome")
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert!(!states.is_empty() && states.iter().all(|s| *s == "not_needed"), "{states:?}");
+    sqlx::query(
+        "UPDATE case_tasks SET due_at = now() - interval '2 hours' WHERE case_id = $1::uuid AND state = 'open'",
+    )
+    .bind(id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let relatives_task_only = sweep::cases::checklists::escalate(&app.db).await.unwrap();
+    assert_eq!(relatives_task_only, 0, "a closed case escalates nothing");
+    let overdue = json_body(dispatcher.get(app.at("/api/tasks/overdue")).send().await.unwrap()).await;
+    assert_eq!(overdue["tasks"], json!([]));
 }
 
 #[tokio::test]

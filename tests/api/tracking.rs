@@ -358,3 +358,40 @@ async fn a_server_killed_mid_stream_loses_no_acknowledged_fix_and_stores_each_re
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn a_device_revoked_or_a_volunteer_disabled_mid_connection_stores_nothing_more() {
+    let app = spawn_app().await;
+    let (volunteer, token) = volunteer_with_device(&app, "stolen").await;
+    let (mut phone, _) = Phone::hello(&app.url, &token).await;
+    let now = Utc::now();
+    assert_eq!(phone.batch(1, vec![fix(now, 56.0, 36.8)]).await["type"], "ack");
+    let dispatcher = app.logged_in(Role::Dispatcher).await;
+    let device: String = sqlx::query_scalar("SELECT id::text FROM devices WHERE user_id = $1")
+        .bind(volunteer)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(dispatcher.post(app.at(&format!("/api/devices/{device}/revoke"))).send().await.unwrap().status(), 204);
+    let answer = phone.batch(2, vec![fix(now, 56.01, 36.8)]).await;
+    assert_eq!((answer["code"].as_str(), answer["fatal"].as_bool()), (Some("device_revoked"), Some(true)));
+    assert!(phone.closes().await);
+    assert_eq!(chunks(&app).await.len(), 1);
+
+    // Disabling the volunteer revokes their devices, for good.
+    let admin = app.logged_in(Role::Admin).await;
+    let second = json_body(
+        dispatcher
+            .post(app.at("/api/devices"))
+            .json(&json!({"user_id": volunteer, "label": "new phone"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let second_token = second["token"].as_str().unwrap().to_string();
+    admin.patch(app.at(&format!("/api/users/{volunteer}"))).json(&json!({"disabled": true})).send().await.unwrap();
+    admin.patch(app.at(&format!("/api/users/{volunteer}"))).json(&json!({"disabled": false})).send().await.unwrap();
+    let (_, answer) = Phone::hello(&app.url, &second_token).await;
+    assert_eq!(answer["code"], "device_revoked");
+}

@@ -79,7 +79,9 @@ async fn serve(
             .write(&mut *conn, &principal.actor(), address)
             .await?;
     }
-    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, max-age=3600".to_string())], bytes))
+    // Every outsider's look is audited, so their copy must not be served from a cache.
+    let cache = if reader.is_outsider() { "no-store" } else { "private, max-age=3600" };
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache.to_string())], bytes))
 }
 
 /// The photo file.

@@ -18,6 +18,15 @@ use crate::cases::reports::{self, NewReport, Report, ReportClosing, ReportFilter
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::state::AppState;
 
+/// A report's text as copied into a case's log: long e-mails are cut (the report keeps it all).
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 8_000;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    format!("{}…", text.chars().take(MAX).collect::<String>())
+}
+
 /// Reports list.
 #[derive(Serialize, ToSchema)]
 pub struct ReportList {
@@ -127,7 +136,7 @@ pub async fn link(
     )
     .await?;
     let caller = report.caller_name.clone().or(report.caller_phone.clone()).unwrap_or_default();
-    let text = format!("{} ({caller}): {}", report.number, report.text);
+    let text = format!("{} ({caller}): {}", report.number, excerpt(&report.text));
     let details = json!({ "event": "report_linked", "report": report.id, "number": report.number });
     journal::append(
         &mut tx,
@@ -162,7 +171,7 @@ pub async fn to_case(
     let report =
         reports::set_outcome(&mut tx, id, "became_case", None, Some(case_id), None, auth.principal.user_id).await?;
     let details = json!({ "event": "report_became_case", "report": report.id, "number": report.number });
-    let text = format!("{}: {}", report.number, report.text);
+    let text = format!("{}: {}", report.number, excerpt(&report.text));
     journal::append(&mut tx, case_id, &writer, NewEntry::system(EntryKind::Call, text.trim_end_matches(": "), details))
         .await?;
     AuditEvent::new("case.create")
