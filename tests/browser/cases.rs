@@ -88,6 +88,12 @@ async fn a_call_becomes_a_report_then_a_card_with_its_checklist_and_a_liaison_re
     browser.visible("#journal-submit").await.click().await.unwrap();
     browser.wait_until("[...document.querySelectorAll('#case-journal .journal-entry')].some(e => e.textContent.includes('на вокзал'))").await;
 
+    // The same caller rings again: while the number is typed into a new report, the case made
+    // from their first call (they are its contact) is offered.
+    browser.client.goto(&format!("{}/#/reports/new", app.url)).await.unwrap();
+    type_into(&browser, "#report-form-caller_phone", "89265550102").await;
+    browser.wait_until("[...document.querySelectorAll('#report-similar-list .similar-link')].some(a => a.textContent.includes('Смирнов Артём'))").await;
+
     // Shared with the liaison's unit, the liaison sees it, without the volunteer's phone.
     let staff = app.login("olga", PASSWORD).await;
     let shared = staff

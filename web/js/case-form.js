@@ -8,8 +8,8 @@ import { CARD_FIELDS, CONTACT_FIELDS, cardChanges, cardFromReport, newCardBody, 
 import { showFormError } from './dialogs.js';
 import { applyTranslations, onLanguageChange, t } from './i18n.js';
 import { byId, debounce, h } from './dom.js';
+import { renderSimilarCases } from './similar-cases.js';
 import { apiErrorText } from './errors.js';
-import { caseStatusLabel, similarReasonLabel } from './labels.js';
 import { pointField } from './point-field.js';
 import { href } from './routes.js';
 import { fromLocalInputValue, toLocalInputValue } from './time.js';
@@ -379,24 +379,5 @@ async function lookUpSimilar() {
 }
 
 function renderSimilar(matches) {
-  byId('case-similar').hidden = matches.length === 0;
-  byId('case-similar-list').replaceChildren(...matches.map((m) => h('li', { className: 'similar-match' },
-    h('a', {
-      href: href.case(m.id),
-      target: '_blank',
-      rel: 'noopener',
-      className: 'similar-link',
-      dataset: { caseId: m.id },
-    },
-    h('span', { className: 'record-number', text: m.number }), ' ',
-    h('span', { className: 'similar-name', text: m.full_name })),
-    h('span', {
-      className: 'similar-facts',
-      text: [
-        m.birth_year ? t('case_form.similar.born', { year: m.birth_year }) : null,
-        caseStatusLabel(m.status),
-        similarReasonLabel(m.reason),
-      ].filter(Boolean).join(' · '),
-    }),
-    h('span', { className: 'visually-hidden', text: t('common.opens_in_new_tab') }))));
+  renderSimilarCases(byId('case-similar'), byId('case-similar-list'), matches);
 }

@@ -5,7 +5,10 @@
 import { createReport } from './api.js';
 import { callHandled, getCall, setCallInProgress } from './call-popups.js';
 import { showFormError } from './dialogs.js';
-import { byId } from './dom.js';
+import { byId, debounce } from './dom.js';
+import { getSimilarCases } from './api.js';
+import { similarQuery } from './card-fields.js';
+import { renderSimilarCases } from './similar-cases.js';
 import { apiErrorText } from './errors.js';
 import { getLanguage, onLanguageChange, t } from './i18n.js';
 import { pointField } from './point-field.js';
@@ -35,6 +38,31 @@ export function initReportForm() {
     }
   });
   onLanguageChange(renderCallNote);
+  const lookUp = debounce(lookUpCases, 400);
+  control('caller_phone').addEventListener('input', lookUp);
+}
+
+// The caller may be the missing person's relative, or the person: cases with their number.
+let lookUpGeneration = 0;
+
+async function lookUpCases() {
+  const mine = ++lookUpGeneration;
+  const params = similarQuery({ person_phone: control('caller_phone').value });
+  if (!params) {
+    renderCases([]);
+    return;
+  }
+  try {
+    const matches = await getSimilarCases(params);
+    if (mine === lookUpGeneration) renderCases(Array.isArray(matches) ? matches : []);
+  } catch {
+    // A failed look-up must not get in the way of registering the report.
+    if (mine === lookUpGeneration) renderCases([]);
+  }
+}
+
+function renderCases(matches) {
+  renderSimilarCases(byId('report-similar'), byId('report-similar-list'), matches);
 }
 
 export const reportFormView = {
@@ -51,6 +79,9 @@ export const reportFormView = {
     }
     setCallInProgress(call ? call.id : null);
     renderCallNote();
+    lookUpGeneration += 1;
+    renderCases([]);
+    if (control('caller_phone').value) lookUpCases();
     shown = snapshot();
     (call ? control('caller_name') : control('channel')).focus();
   },
