@@ -16,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::state::AppState;
 
 pub use policy::{role_in, AnyRole, Authorized, Policy};
-pub use principal::{still_valid, ClientAddress, Credential, Me, Principal, SESSION_COOKIE};
+pub use principal::{still_valid, ClientAddress, Credential, Me, Principal, TokenScope, SESSION_COOKIE};
 pub use role::Role;
 
 /// The routes of this capability.

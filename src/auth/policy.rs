@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-use super::principal::Principal;
+use super::principal::{Principal, TokenScope};
 use super::role::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -15,6 +15,8 @@ use crate::state::AppState;
 pub trait Policy: Send + Sync + 'static {
     /// What is being done, for the refusal message ("manage user accounts").
     const ACTION: &'static str;
+    /// Whether a token limited to announcing calls may do it.
+    const FOR_CALL_TOKENS: bool = false;
     /// Whether `principal` may do it.
     fn allows(principal: &Principal) -> bool;
     /// The answer when it may not (403 naming the role, unless a policy says more).
@@ -36,6 +38,13 @@ impl<P: Policy> FromRequestParts<AppState> for Authorized<P> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let principal = <Principal as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if principal.scope == TokenScope::Calls && !P::FOR_CALL_TOKENS {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "token_scope",
+                "this token may only announce incoming calls",
+            ));
+        }
         if !P::allows(&principal) {
             return Err(P::refusal(&principal));
         }

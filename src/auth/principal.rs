@@ -27,6 +27,17 @@ pub enum Credential {
     Token(Uuid),
 }
 
+/// What an API token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Everything its owner may do (except managing accounts and issuing tokens).
+    #[default]
+    Full,
+    /// Only announcing incoming calls (a telephone exchange).
+    Calls,
+}
+
 /// The person behind a request.
 #[derive(Clone, Debug)]
 pub struct Principal {
@@ -42,6 +53,8 @@ pub struct Principal {
     pub language: String,
     /// How they proved it.
     pub credential: Credential,
+    /// For a token: what it may do.
+    pub scope: TokenScope,
 }
 
 /// An account as the API shows it to its owner.
@@ -92,6 +105,7 @@ struct CredentialRow {
     role: Role,
     language: String,
     disabled_at: Option<DateTime<Utc>>,
+    scope: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -150,7 +164,7 @@ impl OptionalFromRequestParts<AppState> for Principal {
 async fn from_session(state: &AppState, secret: &str) -> Result<Principal, ApiError> {
     let row: Option<CredentialRow> = sqlx::query_as(
         "SELECT s.id AS credential_id, s.expires_at, s.revoked_at, s.last_seen_at AS last_used_at,
-                u.id AS user_id, u.login, u.display_name, u.role, u.language, u.disabled_at
+                u.id AS user_id, u.login, u.display_name, u.role, u.language, u.disabled_at, NULL::text AS scope
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(hash_secret(secret))
@@ -174,7 +188,7 @@ async fn from_session(state: &AppState, secret: &str) -> Result<Principal, ApiEr
 async fn from_token(state: &AppState, secret: &str) -> Result<Principal, ApiError> {
     let row: Option<CredentialRow> = sqlx::query_as(
         "SELECT t.id AS credential_id, t.expires_at, t.revoked_at, t.last_used_at,
-                u.id AS user_id, u.login, u.display_name, u.role, u.language, u.disabled_at
+                u.id AS user_id, u.login, u.display_name, u.role, u.language, u.disabled_at, t.scope
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
     .bind(hash_secret(secret))
@@ -217,6 +231,7 @@ fn principal(row: CredentialRow, credential: fn(Uuid) -> Credential) -> Principa
         role: row.role,
         language: row.language,
         credential: credential(row.credential_id),
+        scope: if row.scope.as_deref() == Some("calls") { TokenScope::Calls } else { TokenScope::Full },
     }
 }
 

@@ -73,6 +73,8 @@ pub struct ApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// full or calls.
+    pub scope: String,
 }
 
 /// Tokens list.
@@ -91,6 +93,10 @@ pub struct NewToken {
     pub user_id: Option<Uuid>,
     /// Days until it expires (1 to 3650; default: never).
     pub expires_in_days: Option<i64>,
+    /// `full` (default: acts as its owner) or `calls` (only announces incoming calls: for a
+    /// telephone exchange).
+    #[serde(default)]
+    pub scope: super::TokenScope,
 }
 
 /// A newly issued token: the only time its secret is shown.
@@ -104,7 +110,7 @@ pub struct IssuedToken {
 
 const SELECT_TOKEN: &str =
     "SELECT t.id, t.user_id, u.login AS user_login, t.name, t.prefix, t.created_at, t.expires_at,
-                                   t.last_used_at, t.revoked_at
+                                   t.last_used_at, t.revoked_at, t.scope
                             FROM api_tokens t JOIN users u ON u.id = t.user_id";
 
 /// The caller's tokens (an administrator's list has everyone's).
@@ -156,8 +162,8 @@ pub async fn issue(
         Some(false) => {}
     }
     let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_by, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6)) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_by, expires_at, scope)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6), $7) RETURNING id",
     )
     .bind(owner)
     .bind(name)
@@ -165,6 +171,10 @@ pub async fn issue(
     .bind(&secret[..TOKEN_PREFIX.len() + 6])
     .bind(principal.user_id)
     .bind(request.expires_in_days.map(|d| d as i32))
+    .bind(match request.scope {
+        super::TokenScope::Full => "full",
+        super::TokenScope::Calls => "calls",
+    })
     .fetch_one(&mut *tx)
     .await?;
     let token =

@@ -75,6 +75,7 @@ pub struct AnnounceCalls;
 
 impl Policy for AnnounceCalls {
     const ACTION: &'static str = "announce incoming calls";
+    const FOR_CALL_TOKENS: bool = true;
     fn allows(principal: &Principal) -> bool {
         matches!(principal.credential, Credential::Token(_)) && role_in(principal, &[Role::Admin, Role::Dispatcher])
     }

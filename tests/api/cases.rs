@@ -371,8 +371,11 @@ async fn an_incoming_call_pops_up_on_every_dispatcher_console_within_a_second_wi
         console.post(app.at("/api/reports")).json(&json!({"channel": "phone", "caller_name": "Анна", "caller_phone": "8 (916) 123-45-67", "text": "сын не пришёл из школы"})).send().await.unwrap(),
     )
     .await;
-    let token = app.token_for("pbx").await;
+    // The exchange holds a token that may only announce calls.
+    let token = app.scoped_token_for("pbx", "calls").await;
     let pbx = reqwest::Client::new();
+    let nosy = pbx.get(app.at("/api/cases")).bearer_auth(&token).send().await.unwrap();
+    expect_error(nosy, StatusCode::FORBIDDEN, "token_scope").await;
 
     let sent = Instant::now();
     let event = json!({"call_id": "asterisk-1732", "caller_number": "+79161234567", "location": {"lat": 55.75, "lon": 37.61}, "line": "hotline"});

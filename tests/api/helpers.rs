@@ -219,8 +219,14 @@ impl TestApp {
 
     /// An API token for `login`, issued from a session.
     pub async fn token_for(&self, login: &str) -> String {
+        self.scoped_token_for(login, "full").await
+    }
+
+    /// An API token for `login` with `scope` (`full` or `calls`).
+    pub async fn scoped_token_for(&self, login: &str, scope: &str) -> String {
         let session = self.login(login, PASSWORD).await;
-        let issued = session.post(self.at("/api/tokens")).json(&json!({ "name": "test" })).send().await.unwrap();
+        let issued =
+            session.post(self.at("/api/tokens")).json(&json!({ "name": "test", "scope": scope })).send().await.unwrap();
         json_body(issued).await["secret"].as_str().unwrap().to_string()
     }
 

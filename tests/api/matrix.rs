@@ -24,6 +24,8 @@ enum Access {
     Only(&'static [Role]),
     /// Only these roles, and only with an API token (integrations); a session gets 403.
     TokenOnly(&'static [Role]),
+    /// Only these roles, and only in a console session; with a token, 403 session_required.
+    SessionOnly(&'static [Role]),
     /// Tracker apps, authenticated by a device token in the request itself: roles do not
     /// matter, and a request without one is a 4xx about the device (never 403, never 5xx).
     DeviceToken,
@@ -49,11 +51,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/tokens", AnyRole),
     ("POST", "/api/tokens", AnySession),
     ("POST", "/api/tokens/{id}/revoke", AnyRole),
-    ("GET", "/api/users", Only(&[Admin])),
-    ("POST", "/api/users", Only(&[Admin])),
-    ("GET", "/api/users/{id}", Only(&[Admin])),
-    ("PATCH", "/api/users/{id}", Only(&[Admin])),
-    ("POST", "/api/users/{id}/password", Only(&[Admin])),
+    ("GET", "/api/users", SessionOnly(&[Admin])),
+    ("POST", "/api/users", SessionOnly(&[Admin])),
+    ("GET", "/api/users/{id}", SessionOnly(&[Admin])),
+    ("PATCH", "/api/users/{id}", SessionOnly(&[Admin])),
+    ("POST", "/api/users/{id}/password", SessionOnly(&[Admin])),
     ("GET", "/api/audit", Only(&[Admin])),
     ("GET", "/api/audit/verify", Only(&[Admin])),
     ("GET", "/api/map/features", Only(STAFF)),
@@ -211,6 +213,11 @@ async fn walk(credential: Credential) {
                     }
                     continue;
                 }
+                SessionOnly(roles) => match credential {
+                    Credential::Session => (roles.contains(&role), "forbidden"),
+                    Credential::Token if roles.contains(&role) => (false, "session_required"),
+                    Credential::Token => (false, "forbidden"),
+                },
                 TokenOnly(roles) => match credential {
                     Credential::Session => (false, "token_required"),
                     Credential::Token => (roles.contains(&role), "forbidden"),

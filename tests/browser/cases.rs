@@ -30,7 +30,7 @@ async fn a_call_becomes_a_report_then_a_card_with_its_checklist_and_a_liaison_re
     app.create_user("olga", Role::Dispatcher).await;
     app.create_user("pbx", Role::Dispatcher).await;
     app.create_user("krylov", Role::PoliceLiaison).await;
-    let token = app.token_for("pbx").await;
+    let token = app.scoped_token_for("pbx", "calls").await;
     let browser = Browser::start(BrowserOptions::default()).await;
     browser.client.goto(&app.url).await.unwrap();
     log_in(&browser, "olga").await;
