@@ -402,6 +402,8 @@ pub async fn change_place(
     author: &Author,
 ) -> ApiResult<Place> {
     check_place(&fields)?;
+    // Held until the change is written, so two people ticking at once do not undo each other.
+    sqlx::query("SELECT 1 FROM case_places WHERE id = $1 FOR UPDATE").bind(id).execute(&mut *conn).await?;
     let current = place(conn, case_id, id).await?.ok_or_else(|| ApiError::not_found("place"))?;
     let point = fields.point.or(current.point);
     sqlx::query(

@@ -106,6 +106,7 @@ pub async fn live_message(db: &PgPool, notice: &Notice) -> sqlx::Result<Option<(
             // long overdue.
             let coordinators_own =
                 checklists::task(&mut conn, *task_id).await?.is_some_and(|t| t.responsible_role == Role::Coordinator);
+            drop(conn);
             let audience = if *level >= 2 || coordinators_own {
                 Audience::Roles(&[Role::Admin, Role::Dispatcher, Role::Coordinator])
             } else {

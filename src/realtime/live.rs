@@ -33,10 +33,21 @@ const RECHECK: Duration = Duration::from_secs(60);
 pub async fn live(
     State(state): State<AppState>,
     auth: Authorized<ReceiveLiveUpdates>,
+    headers: axum::http::HeaderMap,
     upgrade: WebSocketUpgrade,
-) -> Response {
+) -> Result<Response, crate::error::ApiError> {
+    // A browser sends the page's origin: only the console's own pages may open the channel with
+    // its cookie (a WebSocket is not covered by the same-origin rules fetch has).
+    let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok());
+    if let (Some(origin), Some(host)) = (origin, host) {
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+        if origin_host != host && origin.trim_end_matches('/') != state.config.public_url() {
+            return Err(crate::error::ApiError::forbidden("the live channel is opened by Sweep's own pages only"));
+        }
+    }
     let principal = auth.principal;
-    upgrade.max_message_size(64 * 1024).on_upgrade(move |socket| run(state, principal, socket))
+    Ok(upgrade.max_message_size(64 * 1024).on_upgrade(move |socket| run(state, principal, socket)))
 }
 
 async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {

@@ -685,3 +685,23 @@ async fn my_shift_shows_open_reports_overdue_and_my_tasks_and_active_cases() {
     assert_eq!(shift["active_cases"][0]["id"], case["id"]);
     assert_eq!(shift["active_cases"][0]["overdue_tasks"], 1);
 }
+
+#[tokio::test]
+async fn a_page_of_another_site_cannot_open_the_live_channel_with_the_cookie() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = spawn_app().await;
+    app.create_user("olga", Role::Dispatcher).await;
+    let cookie = app.session_cookie("olga").await;
+    let url = format!("{}/api/live", app.url.replace("http://", "ws://"));
+    let mut foreign = url.clone().into_client_request().unwrap();
+    foreign.headers_mut().insert("cookie", cookie.parse().unwrap());
+    foreign.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(foreign).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        other => panic!("a foreign page got the channel: {:?}", other.map(|_| ())),
+    }
+    let mut own = url.into_client_request().unwrap();
+    own.headers_mut().insert("cookie", cookie.parse().unwrap());
+    own.headers_mut().insert("origin", app.url.parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(own).await.is_ok(), "the console's own page opens it");
+}

@@ -36,10 +36,12 @@ pub async fn list(
     auth: Authorized<ReadCases>,
     Query(filter): Query<CaseFilter>,
 ) -> ApiResult<Json<CaseList>> {
-    let mut conn = state.db.acquire().await?;
-    let reader = Reader::of(&mut conn, &auth.principal).await?;
+    // One pooled connection at a time: holding one while the list takes another can starve
+    // the pool under load.
+    let reader = Reader::of(&mut *state.db.acquire().await?, &auth.principal).await?;
     let cases = lists::list(&state.db, &filter, reader.liaison()).await?;
     if reader.is_outsider() {
+        let mut conn = state.db.acquire().await?;
         // The list names people and places: an outsider's look at it is a read too.
         let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
         AuditEvent::new("case.list")
