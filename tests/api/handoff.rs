@@ -74,6 +74,13 @@ async fn the_cards_essentials_reach_the_ambulance_by_email_and_the_log_records_i
     assert_eq!(sent["sent_to"], "03@ambulance.example");
     assert_eq!(sent["entry"]["kind"], "handoff");
     assert_eq!(sent["entry"]["details"]["outcome"], "sent");
+    // The attempt was recorded before the e-mail left, the result after.
+    let outcomes: Vec<String> =
+        sqlx::query_scalar("SELECT details->>'outcome' FROM journal_entries WHERE kind = 'handoff' ORDER BY id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(outcomes, ["sending", "sent"]);
 
     let messages = smtp.messages();
     assert_eq!(messages.len(), 1);

@@ -43,6 +43,8 @@ function systemText(d, { t, status, outcome, urgency, field, title }) {
       return d.level >= 2
         ? t('log.task_long_overdue', { title: title(d.title) })
         : t('log.task_overdue', { title: title(d.title) });
+    case 'handoff':
+      return handoffText(d, t);
     case 'photo_added':
       return t('log.photo_added');
     case 'photo_withdrawn':
@@ -73,5 +75,18 @@ function taskStateText(d, { t, title: titleOf }) {
       return t('log.task_not_needed', { title, comment });
     default:
       return t('log.task_reopened', { title });
+  }
+}
+
+function handoffText(d, t) {
+  const police = d.service === 'police';
+  const to = d.to ?? '';
+  switch (d.outcome) {
+    case 'sending':
+      return police ? t('log.handoff_sending_police', { to }) : t('log.handoff_sending_ambulance', { to });
+    case 'sent':
+      return police ? t('log.handoff_sent_police', { to }) : t('log.handoff_sent_ambulance', { to });
+    default:
+      return police ? t('log.handoff_failed_police', { to }) : t('log.handoff_failed_ambulance', { to });
   }
 }

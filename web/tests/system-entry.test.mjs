@@ -36,3 +36,11 @@ test('an overdue task and a card change are worded; people\u2019s entries are ke
   const note = { text: 'Нашли куртку у ручья', details: {} };
   assert.equal(entryText(note, ru), 'Нашли куртку у ручья');
 });
+
+test('a hand-off reads as attempt, then result, in the language on show', () => {
+  const en = words('en');
+  const sending = { text: 'Отправка карточки: полиция (duty@police.example)', details: { event: 'handoff', service: 'police', to: 'duty@police.example', outcome: 'sending' } };
+  assert.equal(entryText(sending, en), 'Sending the card to the police (duty@police.example)');
+  const failed = { text: 'x', details: { event: 'handoff', service: 'ambulance', to: '03@a.example', outcome: 'failed' } };
+  assert.equal(entryText(failed, en), 'The card could not be sent to the ambulance service (03@a.example)');
+});

@@ -78,8 +78,26 @@ pub async fn handoff(
         &auth.principal.display_name,
         request.note.as_deref(),
     );
-    let sent = mail::send(config, to, &subject, body).await;
     let service_name = service.name(Language::Ru);
+    // Personal data is about to leave: the attempt is recorded (and committed) first, so that
+    // even a crash right after the send leaves a trace of it.
+    let attempt = json!({ "event": "handoff", "service": service, "to": to, "outcome": "sending" });
+    let mut tx = state.db.begin().await?;
+    let sending = tr(Language::Ru, "handoff.log_sending", &[("service", &service_name), ("address", to)]);
+    journal::append(
+        &mut tx,
+        id,
+        &author(&auth.principal),
+        NewEntry::system(EntryKind::Handoff, sending, attempt.clone()),
+    )
+    .await?;
+    AuditEvent::new("case.handoff")
+        .on("case", id)
+        .details(attempt)
+        .write(&mut *tx, &auth.principal.actor(), address)
+        .await?;
+    tx.commit().await?;
+    let sent = mail::send(config, to, &subject, body).await;
     let (text, outcome) = match &sent {
         Ok(()) => (tr(Language::Ru, "handoff.log", &[("service", &service_name), ("address", to)]), "sent"),
         Err(error) => (
@@ -100,7 +118,7 @@ pub async fn handoff(
         NewEntry::system(EntryKind::Handoff, text, details.clone()),
     )
     .await?;
-    AuditEvent::new("case.handoff")
+    AuditEvent::new("case.handoff_result")
         .on("case", id)
         .details(details)
         .write(&mut *tx, &auth.principal.actor(), address)
