@@ -123,15 +123,8 @@ pub async fn update(
 ) -> ApiResult<Json<Case>> {
     let mut tx = state.db.begin().await?;
     let changed = casework::change(&mut tx, id, patch, &author(&auth.principal), state.config.map_center.1).await?;
-    if !changed.is_empty() {
-        AuditEvent::new("case.update")
-            .on("case", id)
-            .details(json!({ "fields": changed }))
-            .write(&mut *tx, &auth.principal.actor(), address)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
+    let event = (!changed.is_empty()).then(|| AuditEvent::new("case.update").details(json!({ "fields": changed })));
+    commit_and_view(&state, tx, id, event, &auth.principal, address).await
 }
 
 /// Moves the case to another status (409 if the lifecycle does not allow it).
@@ -145,16 +138,11 @@ pub async fn transition(
     Path(id): Path<Uuid>,
     Json(transition): Json<Transition>,
 ) -> ApiResult<Json<Case>> {
-    let details = json!({ "to": transition.to, "outcome": transition.outcome });
+    let event =
+        AuditEvent::new("case.transition").details(json!({ "to": transition.to, "outcome": transition.outcome }));
     let mut tx = state.db.begin().await?;
     casework::transition(&mut tx, id, transition, &author(&auth.principal)).await?;
-    AuditEvent::new("case.transition")
-        .on("case", id)
-        .details(details)
-        .write(&mut *tx, &auth.principal.actor(), address)
-        .await?;
-    tx.commit().await?;
-    Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
+    commit_and_view(&state, tx, id, Some(event), &auth.principal, address).await
 }
 
 /// Overrides the computed urgency, or (class null) returns to it.
@@ -168,14 +156,25 @@ pub async fn set_urgency(
     Path(id): Path<Uuid>,
     Json(change): Json<UrgencyOverride>,
 ) -> ApiResult<Json<Case>> {
-    let details = json!({ "class": change.class, "reason": change.reason });
+    let event = AuditEvent::new("case.urgency").details(json!({ "class": change.class, "reason": change.reason }));
     let mut tx = state.db.begin().await?;
     casework::override_urgency(&mut tx, id, change, &author(&auth.principal)).await?;
-    AuditEvent::new("case.urgency")
-        .on("case", id)
-        .details(details)
-        .write(&mut *tx, &auth.principal.actor(), address)
-        .await?;
+    commit_and_view(&state, tx, id, Some(event), &auth.principal, address).await
+}
+
+/// Writes `event` about case `id` as the transaction's last statement (audit writers take
+/// turns), commits, and answers the card as it is now.
+async fn commit_and_view(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    id: Uuid,
+    event: Option<AuditEvent>,
+    principal: &crate::auth::Principal,
+    address: Option<std::net::IpAddr>,
+) -> ApiResult<Json<Case>> {
+    if let Some(event) = event {
+        event.on("case", id).write(&mut *tx, &principal.actor(), address).await?;
+    }
     tx.commit().await?;
     Ok(Json(casework::view(&mut *state.db.acquire().await?, id).await?))
 }
