@@ -57,7 +57,7 @@ pub async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> 
 }
 
 /// Paths that belong to machines: a miss there is a JSON 404, never a page.
-const API_PREFIXES: [&str; 4] = ["/api/", "/mobile/", "/ingest/", "/share/"];
+const API_PREFIXES: [&str; 3] = ["/api/", "/mobile/", "/ingest/"];
 
 /// Answers what no route matched: static files from the web folder (Leaflet from its npm
 /// package under `/vendor/leaflet/`), or a JSON 404.
