@@ -38,6 +38,11 @@ pub enum ClientMessage {
     Positions(PositionBatch),
     /// An answer to an alert.
     AlertAnswer(AlertAnswer),
+    /// The volunteer has seen an alert (a read receipt).
+    AlertRead {
+        /// The alert.
+        alert_id: Uuid,
+    },
     /// A short report to a case's log.
     Report(FieldReport),
     /// Keeps the connection alive; answered with `pong`.
@@ -201,13 +206,54 @@ pub struct FieldReport {
     /// The case, if the volunteer knows it (else the case of their current task).
     #[serde(default)]
     pub case_id: Option<Uuid>,
-    /// The text.
+    /// A note, or a clue found.
+    #[serde(default)]
+    pub kind: ReportKind,
+    /// The text (1 to [`MAX_REPORT_CHARS`] characters).
     pub text: String,
     /// Where.
     #[serde(default)]
     pub location: Option<Point>,
     /// When it was written.
     pub time: DateTime<Utc>,
+}
+
+/// Most characters in a report's text.
+pub const MAX_REPORT_CHARS: usize = 2_000;
+
+/// What a report records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// Something to note ("group 2 at the river, nothing found").
+    #[default]
+    Note,
+    /// A clue found (a footprint, a piece of clothing).
+    Clue,
+}
+
+impl FieldReport {
+    /// Checks the report: a text of 1 to [`MAX_REPORT_CHARS`] characters, a place on Earth, a
+    /// time that is not in the future.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), Problem> {
+        let chars = self.text.trim().chars().count();
+        if chars == 0 || chars > MAX_REPORT_CHARS {
+            return Err(Problem::new("invalid_report", format!("a report has 1 to {MAX_REPORT_CHARS} characters")));
+        }
+        if let Some(point) = self.location {
+            if !(point.lat.is_finite() && point.lon.is_finite() && point.lat.abs() <= 90.0 && point.lon.abs() <= 180.0)
+            {
+                return Err(Problem::new(
+                    "impossible_coordinates",
+                    format!("({}, {}) is not on Earth", point.lat, point.lon),
+                ));
+            }
+        }
+        if self.time > now + chrono::Duration::seconds(MAX_CLOCK_AHEAD_SECONDS) || self.time < earliest() {
+            return Err(Problem::new("time_out_of_range", format!("the report's time {} is impossible", self.time)));
+        }
+        Ok(())
+    }
 }
 
 /// A place.
@@ -236,6 +282,20 @@ pub enum ServerMessage {
         /// The report.
         id: Uuid,
     },
+    /// The volunteer's current task, sent after `welcome` and whenever it changes; `null` when
+    /// they have none.
+    Task {
+        /// The task, if any.
+        task: Option<Task>,
+    },
+    /// An alert or a message for this volunteer: sent when it is raised, and again after each
+    /// `welcome` until the volunteer has read it (and answered it, if it asks for an answer).
+    Alert(Alert),
+    /// The answer to alert `alert_id` is stored.
+    AnswerAck {
+        /// The alert.
+        alert_id: Uuid,
+    },
     /// Something was refused. Unless `fatal`, the connection stays usable.
     Error(ProtocolError),
     /// Answer to a ping.
@@ -261,6 +321,56 @@ pub struct Welcome {
     pub max_message_bytes: usize,
 }
 
+/// What a volunteer is to do now: their place in a search operation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    /// The operation.
+    pub operation_id: Uuid,
+    /// Its name ("Лес у Дубков, день 2").
+    pub operation_name: String,
+    /// The case it searches for.
+    pub case_id: Uuid,
+    /// The missing person's name, as on the orientation.
+    pub case_name: String,
+    /// The volunteer's group, if they are in one.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// What to do: the group's instructions from the coordinator.
+    #[serde(default)]
+    pub instructions: Option<String>,
+    /// The meeting point (headquarters), if set.
+    #[serde(default)]
+    pub meeting_point: Option<Point>,
+    /// When any of this last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An alert or message from the coordinators.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Its id, to answer or mark read.
+    pub id: Uuid,
+    /// The case it is about, if any.
+    #[serde(default)]
+    pub case_id: Option<Uuid>,
+    /// The text.
+    pub text: String,
+    /// A place it points at ("check the shed here").
+    #[serde(default)]
+    pub location: Option<Point>,
+    /// Urgent alerts sound even in quiet hours.
+    pub urgent: bool,
+    /// Whether the sender asks "going / can't".
+    pub asks_answer: bool,
+    /// Who sent it.
+    pub from: String,
+    /// When.
+    pub sent_at: DateTime<Utc>,
+    /// The answer already given, if any.
+    #[serde(default)]
+    pub answer: Option<Answer>,
+}
+
 /// A volunteer as the phone shows them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Volunteer {
@@ -280,6 +390,9 @@ pub struct ProtocolError {
     /// The batch it concerns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
+    /// The report or alert it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     /// Whether the server closes the connection after it.
     #[serde(default)]
     pub fatal: bool,
