@@ -96,6 +96,19 @@ pub struct Config {
     #[arg(long, env = "SWEEP_MAP_CENTER", default_value = "55.7558,37.6173", value_parser = parse_lat_lon, global = true)]
     pub map_center: (f64, f64),
 
+    /// A volunteer without a new fix for this many seconds shows as stale on the live map.
+    #[arg(long, env = "SWEEP_STALE_AFTER_S", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub stale_after_s: u32,
+
+    /// A volunteer without a new fix for this many seconds shows as offline; their next fix, or
+    /// their opening the phone app, is announced to the dispatchers.
+    #[arg(long, env = "SWEEP_OFFLINE_AFTER_S", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub offline_after_s: u32,
+
+    /// How many minutes of each volunteer's track the live map gets when it opens.
+    #[arg(long, env = "SWEEP_LIVE_TRACK_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1440), global = true)]
+    pub live_track_minutes: u32,
+
     /// How long a console session lasts, in hours (a duty shift is 24 hours).
     #[arg(long, env = "SWEEP_SESSION_HOURS", default_value_t = 26, global = true)]
     pub session_hours: u32,

@@ -3,6 +3,7 @@
 //! [`app`] builds the whole HTTP application from the capabilities' routers; [`serve`] runs it
 //! on a listener until a shutdown signal. `main.rs` and the tests start the server the same way.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -82,6 +83,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(cases::router())
         .merge(operations::router())
+        .merge(alerts::router())
         .merge(realtime::router())
         .merge(tracking::router())
 }

@@ -8,6 +8,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod sim;
+#[cfg(all(test, feature = "client"))]
+mod stand_in;
+
 /// Version of the protocol described by this crate.
 pub const PROTOCOL_VERSION: u32 = 1;
 

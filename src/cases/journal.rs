@@ -43,6 +43,10 @@ pub enum EntryKind {
     CardUpdate,
     /// The card was handed to an emergency service (written by Sweep).
     Handoff,
+    /// A report a volunteer sent from the phone app.
+    FieldReport,
+    /// A search operation changed: created, a group, who is in it (written by Sweep).
+    Operation,
 }
 
 impl EntryKind {

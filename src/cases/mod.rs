@@ -62,6 +62,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(photos::original))
         .routes(routes!(photos::thumbnail))
         .routes(routes!(photos::withdraw))
+        .routes(routes!(photos::field_photo))
         .merge(
             // Photos are bigger than the JSON API's bodies.
             OpenApiRouter::new()
@@ -114,5 +115,7 @@ pub async fn live_message(db: &PgPool, notice: &Notice) -> sqlx::Result<Option<(
             };
             checklists::overdue_message(db, *task_id, *level).await?.map(|message| (audience, message))
         }
+        // Other capabilities' notices.
+        _ => None,
     })
 }

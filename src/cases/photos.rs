@@ -43,11 +43,16 @@ pub struct Photo {
 /// A checked upload, ready to store.
 #[derive(Debug)]
 pub struct Checked {
-    content_type: &'static str,
-    width: u32,
-    height: u32,
-    sha256: Vec<u8>,
-    thumbnail: Vec<u8>,
+    /// image/jpeg or image/png.
+    pub content_type: &'static str,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// Of the file.
+    pub sha256: Vec<u8>,
+    /// A JPEG at most 320 pixels a side.
+    pub thumbnail: Vec<u8>,
 }
 
 /// Decodes the upload to prove it is the image it claims to be, and makes its thumbnail.

@@ -1,6 +1,9 @@
-//! Search operations: areas, meeting points, and (to come) grid squares, tasks and coverage.
+//! Search operations: the operation under a case with its groups and members, areas and
+//! meeting points on the map, and (to come) grid squares, tasks and coverage.
 
+mod handlers;
 mod map;
+pub mod operation;
 pub mod policy;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -9,5 +12,14 @@ use crate::state::AppState;
 
 /// The routes of this capability.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(map::features))
+    OpenApiRouter::new()
+        .routes(routes!(map::features))
+        .routes(routes!(handlers::create, handlers::of_case))
+        .routes(routes!(handlers::current))
+        .routes(routes!(handlers::read, handlers::update))
+        .routes(routes!(handlers::add_group))
+        .routes(routes!(handlers::update_group))
+        .routes(routes!(handlers::join))
+        .routes(routes!(handlers::leave))
+        .routes(routes!(handlers::volunteers))
 }

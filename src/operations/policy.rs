@@ -12,3 +12,13 @@ impl Policy for ReadOperationalMap {
         role_in(principal, &[Role::Admin, Role::Dispatcher, Role::Coordinator])
     }
 }
+
+/// Running operations: creating them, their groups, who is in them, and messages to the field.
+pub struct ManageOperations;
+
+impl Policy for ManageOperations {
+    const ACTION: &'static str = "run search operations";
+    fn allows(principal: &Principal) -> bool {
+        role_in(principal, &[Role::Admin, Role::Dispatcher, Role::Coordinator])
+    }
+}

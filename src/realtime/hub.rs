@@ -1,5 +1,6 @@
 //! The hub: announcing changes, and the listener that fans them out to local consoles.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,6 +49,37 @@ pub enum Notice {
         /// The report.
         report_id: Uuid,
     },
+    /// An operation, its groups or its members changed.
+    OperationChanged {
+        /// The operation.
+        operation_id: Uuid,
+    },
+    /// A batch of fixes was stored (by the instance `origin`, which told its own consoles).
+    Positions {
+        /// The chunk.
+        chunk_id: i64,
+        /// The instance that stored it.
+        origin: Uuid,
+        /// Whether it brought a volunteer back from offline (or is their first fix).
+        back: bool,
+    },
+    /// A volunteer opened the phone app after a while away.
+    PhoneOpened {
+        /// The volunteer.
+        volunteer_id: Uuid,
+    },
+    /// An alert or message was sent to volunteers.
+    Alert {
+        /// The alert.
+        alert_id: Uuid,
+    },
+    /// A volunteer read or answered an alert.
+    AlertAnswered {
+        /// The alert.
+        alert_id: Uuid,
+        /// The volunteer.
+        volunteer_id: Uuid,
+    },
     /// A checklist task became overdue, or more overdue.
     TaskOverdue {
         /// The task.
@@ -93,16 +125,72 @@ pub struct LiveMessage {
     pub json: Arc<str>,
 }
 
-/// This instance's fan-out to its consoles.
+/// A batch of positions for the live map, serialised once for every console that watches.
+#[derive(Debug)]
+pub struct PositionUpdate {
+    /// Whose.
+    pub volunteer_id: Uuid,
+    /// The `map.positions` message.
+    pub json: Arc<str>,
+}
+
+/// Something the phones connected to this instance may need to hear.
+#[derive(Clone, Debug)]
+pub enum PhoneEvent {
+    /// The task of these volunteers may have changed.
+    TaskChanged {
+        /// The volunteers.
+        volunteers: Arc<HashSet<Uuid>>,
+    },
+    /// An alert for these volunteers.
+    Alert {
+        /// The alert as phones get it (without a recipient's answer).
+        alert: Arc<mobile_api::Alert>,
+        /// Its recipients.
+        recipients: Arc<HashSet<Uuid>>,
+    },
+}
+
+/// This instance's fan-out to its consoles and phones.
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<LiveMessage>,
+    positions: broadcast::Sender<Arc<PositionUpdate>>,
+    phones: broadcast::Sender<PhoneEvent>,
+    /// This instance, to tell its own notices from other instances'.
+    pub instance: Uuid,
 }
 
 impl Hub {
-    /// A hub whose consoles may fall `capacity` messages behind before they are told to reload.
+    /// A hub whose consoles may fall `capacity` messages behind before they are told to reload
+    /// (and sixteen times as many position batches before they get a fresh snapshot).
     pub fn new(capacity: usize) -> Self {
-        Self { sender: broadcast::channel(capacity).0 }
+        Self {
+            sender: broadcast::channel(capacity).0,
+            positions: broadcast::channel(capacity * 16).0,
+            phones: broadcast::channel(capacity).0,
+            instance: Uuid::new_v4(),
+        }
+    }
+
+    /// A console's stream of position batches (for the live map).
+    pub fn subscribe_positions(&self) -> broadcast::Receiver<Arc<PositionUpdate>> {
+        self.positions.subscribe()
+    }
+
+    /// Hands a batch of positions to the consoles of this instance.
+    pub fn publish_positions(&self, update: PositionUpdate) {
+        let _ = self.positions.send(Arc::new(update));
+    }
+
+    /// A phone connection's stream of events.
+    pub fn subscribe_phone(&self) -> broadcast::Receiver<PhoneEvent> {
+        self.phones.subscribe()
+    }
+
+    /// Hands an event to the phones of this instance.
+    pub fn publish_phone(&self, event: PhoneEvent) {
+        let _ = self.phones.send(event);
     }
 
     /// A new console's stream of messages.
@@ -172,6 +260,29 @@ async fn wait_or_shutdown(shutdown: &mut tokio::sync::watch::Receiver<bool>, pau
 }
 
 async fn deliver(state: &AppState, notice: Notice) {
+    let handled = match &notice {
+        Notice::Positions { chunk_id, origin, back } => {
+            if *origin == state.hub.instance {
+                return;
+            }
+            crate::tracking::live::publish_stored(state, *chunk_id, *back).await
+        }
+        Notice::PhoneOpened { volunteer_id } => crate::tracking::live::app_opened(state, *volunteer_id).await,
+        Notice::OperationChanged { operation_id } => crate::tracking::live::operation_changed(state, *operation_id).await,
+        Notice::Alert { alert_id } => crate::alerts::deliver(state, *alert_id).await,
+        Notice::AlertAnswered { alert_id, volunteer_id } => {
+            crate::alerts::deliver_answer(state, *alert_id, *volunteer_id).await
+        }
+        _ => Ok(false),
+    };
+    match handled {
+        Ok(true) => return,
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(?error, ?notice, "live updates: could not load what a notice names");
+            return;
+        }
+    }
     match crate::cases::live_message(&state.db, &notice).await {
         Ok(Some((audience, message))) => state.hub.publish(audience, message),
         Ok(None) => {}

@@ -5,11 +5,14 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::json;
+use serde::Deserialize;
+use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
 
 use crate::auth::{role_in, Authorized, Policy, Principal, Role};
 use crate::state::AppState;
+use crate::tracking::live::Watch;
 
 /// Receiving live updates: the team's staff (police liaisons get theirs with the shared cases).
 pub struct ReceiveLiveUpdates;
@@ -26,7 +29,10 @@ const RECHECK: Duration = Duration::from_secs(60);
 
 /// Live updates for a console: upgrade to a WebSocket; the server sends JSON messages
 /// (`call.incoming`, `call.handled`, `journal.entry`, `case.changed`, `report.changed`,
-/// `task.overdue`, `resync`); the client may send `{"type":"ping"}`.
+/// `task.overdue`, `operation.changed`, `alert.sent`, `alert.answer`, `volunteer.app_opened`,
+/// `volunteer.first_fix`, `resync`); the client may send `{"type":"ping"}`, and
+/// `{"type":"map.watch","operation_id":…}` (or `null` for the whole team) to get the live map:
+/// `map.snapshot`, then `map.positions` for each stored batch (`map.unwatch` stops it).
 #[utoipa::path(get, path = "/api/live", tag = "realtime",
     responses((status = 101, description = "switching to WebSocket"), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody)))]
@@ -50,8 +56,59 @@ pub async fn live(
     Ok(upgrade.max_message_size(64 * 1024).on_upgrade(move |socket| run(state, principal, socket)))
 }
 
+async fn send_json(socket: &mut WebSocket, message: &Value) -> bool {
+    socket.send(Message::Text(message.to_string().into())).await.is_ok()
+}
+
+/// What a console asks of the live channel.
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Request {
+    #[serde(rename = "ping")]
+    Ping,
+    /// Start (or switch) watching the live map: one operation, or (`null`) everyone who shared
+    /// a position lately.
+    #[serde(rename = "map.watch")]
+    Watch { operation_id: Option<Uuid> },
+    /// Stop watching the live map.
+    #[serde(rename = "map.unwatch")]
+    Unwatch,
+}
+
+/// A fresh snapshot for `operation`; `None` (after telling the console) when it cannot be read.
+async fn snapshot(state: &AppState, socket: &mut WebSocket, operation: Option<Uuid>) -> Option<Option<Watch>> {
+    let loaded = async {
+        let mut conn = state.db.acquire().await?;
+        if let Some(id) = operation {
+            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operations WHERE id = $1)")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+            if !exists {
+                return Ok(None);
+            }
+        }
+        crate::tracking::live::snapshot(&mut conn, state, operation).await.map(Some)
+    }
+    .await;
+    match loaded {
+        Ok(Some((watch, message))) => send_json(socket, &message).await.then_some(Some(watch)),
+        Ok(None) => {
+            let refusal = json!({ "type": "error", "error": "not_found", "message": "there is no such operation" });
+            send_json(socket, &refusal).await.then_some(None)
+        }
+        Err(error) => {
+            tracing::warn!(?error, "live map: snapshot could not be read");
+            let refusal = json!({ "type": "error", "error": "unavailable", "message": "the live map cannot be read now; it is retried" });
+            // The console asks again after its next reconnect.
+            send_json(socket, &refusal).await.then_some(None)
+        }
+    }
+}
+
 async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {
     let mut messages = state.hub.subscribe();
+    let mut positions = state.hub.subscribe_positions();
     let hello = json!({ "type": "hello", "user": principal.me() }).to_string();
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
@@ -59,6 +116,7 @@ async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.tick().await;
     let mut shutdown = state.shutdown.subscribe();
+    let mut watch: Option<Watch> = None;
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
@@ -70,6 +128,17 @@ async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {
                     if socket.send(Message::Text(message.json.to_string().into())).await.is_err() {
                         return;
                     }
+                    // Someone joined or left the watched operation: a new snapshot says who is in it.
+                    if let Some(current) = &watch {
+                        if current.operation.is_some() && message.json.contains("\"operation.changed\"")
+                            && current.operation.is_some_and(|id| message.json.contains(&id.to_string()))
+                        {
+                            match snapshot(&state, &mut socket, current.operation).await {
+                                Some(next) => watch = next,
+                                None => return,
+                            }
+                        }
+                    }
                 }
                 Ok(_) => {}
                 // Too slow to keep up: skip ahead and tell the console to reload its views.
@@ -80,12 +149,49 @@ async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {
                 }
                 Err(RecvError::Closed) => return,
             },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) if text.contains("\"ping\"") => {
-                    if socket.send(Message::Text(json!({ "type": "pong" }).to_string().into())).await.is_err() {
+            update = positions.recv(), if watch.is_some() => match update {
+                Ok(update) => {
+                    if watch.as_ref().is_some_and(|w| w.shows(update.volunteer_id))
+                        && socket.send(Message::Text(update.json.to_string().into())).await.is_err()
+                    {
                         return;
                     }
                 }
+                // Too slow: positions were skipped, so the console gets a fresh snapshot instead
+                // (ingestion never waits for a console).
+                Err(RecvError::Lagged(_)) => {
+                    positions = positions.resubscribe();
+                    let operation = watch.as_ref().and_then(|w| w.operation);
+                    match snapshot(&state, &mut socket, operation).await {
+                        Some(next) => watch = next,
+                        None => return,
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<Request>(&text) {
+                    Ok(Request::Ping) => {
+                        if !send_json(&mut socket, &json!({ "type": "pong" })).await {
+                            return;
+                        }
+                    }
+                    Ok(Request::Watch { operation_id }) => {
+                        // Subscribed before the snapshot is read, so nothing falls between them.
+                        positions = state.hub.subscribe_positions();
+                        match snapshot(&state, &mut socket, operation_id).await {
+                            Some(next) => watch = next,
+                            None => return,
+                        }
+                    }
+                    Ok(Request::Unwatch) => watch = None,
+                    Err(error) => {
+                        let refusal = json!({ "type": "error", "error": "invalid_message", "message": format!("not a request of the live channel: {error}") });
+                        if !send_json(&mut socket, &refusal).await {
+                            return;
+                        }
+                    }
+                },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => {}
             },

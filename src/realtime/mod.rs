@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
 
-pub use hub::{announce, listen, Audience, Hub, LiveMessage, Notice};
+pub use hub::{announce, listen, Audience, Hub, LiveMessage, Notice, PhoneEvent, PositionUpdate};
 
 /// The routes of this capability.
 pub fn router() -> OpenApiRouter<AppState> {

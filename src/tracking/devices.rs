@@ -51,6 +51,8 @@ pub struct IssuedDevice {
     pub device: Device,
     /// The token for the phone protocol's `hello`.
     pub token: String,
+    /// The link, QR code and tracker-app settings for it.
+    pub setup: Option<super::setup::DeviceSetup>,
 }
 
 const SELECT_DEVICE: &str =
@@ -87,7 +89,7 @@ pub async fn issue(conn: &mut PgConnection, owner: Uuid, label: &str, by: Uuid) 
     .fetch_one(&mut *conn)
     .await?;
     let device = sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.id = $1")).bind(id).fetch_one(conn).await?;
-    Ok(IssuedDevice { device, token })
+    Ok(IssuedDevice { device, token, setup: None })
 }
 
 /// Devices, of one person or everyone, newest first.
@@ -126,6 +128,8 @@ pub struct DeviceOwner {
     pub volunteer_id: Uuid,
     /// Their name.
     pub name: String,
+    /// When the device was last heard from before this request.
+    pub seen_before: Option<chrono::DateTime<chrono::Utc>>,
     revoked: bool,
     disabled: bool,
 }
@@ -144,7 +148,7 @@ pub enum TokenRefusal {
 /// Finds the device a token belongs to, and notes that it was seen.
 pub async fn authenticate(conn: &mut PgConnection, token: &str) -> sqlx::Result<Result<DeviceOwner, TokenRefusal>> {
     let found: Option<DeviceOwner> = sqlx::query_as(
-        "SELECT d.id AS device_id, d.user_id AS volunteer_id, u.display_name AS name,
+        "SELECT d.id AS device_id, d.user_id AS volunteer_id, u.display_name AS name, d.last_seen_at AS seen_before,
                 d.revoked_at IS NOT NULL AS revoked, u.disabled_at IS NOT NULL AS disabled
          FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
     )

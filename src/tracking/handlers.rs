@@ -49,13 +49,15 @@ pub async fn list(
     Ok(Json(DeviceList { devices: devices::list(&mut *state.db.acquire().await?, user).await? }))
 }
 
-/// Issues a device token (shown once) for a volunteer's phone or tracker app.
+/// Issues a device token (shown once) for a volunteer's phone or tracker app, with the link to
+/// the phone app, its QR code and the settings for OsmAnd, Traccar Client and OwnTracks.
 #[utoipa::path(post, path = "/api/devices", tag = "tracking", request_body = NewDevice,
     responses((status = 201, body = IssuedDevice), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     auth: Authorized<ManageDevices>,
+    headers: axum::http::HeaderMap,
     Json(request): Json<NewDevice>,
 ) -> ApiResult<(StatusCode, Json<IssuedDevice>)> {
     let owner = request.user_id.unwrap_or(auth.principal.user_id);
@@ -63,7 +65,14 @@ pub async fn issue(
         return Err(ApiError::forbidden("a volunteer issues devices for themselves only"));
     }
     let mut tx = state.db.begin().await?;
-    let issued = devices::issue(&mut tx, owner, &request.label, auth.principal.user_id).await?;
+    let mut issued = devices::issue(&mut tx, owner, &request.label, auth.principal.user_id).await?;
+    // Without a configured public address, the link uses the address the console was opened at.
+    let base = match (&state.config.public_url, headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok())) {
+        (None, Some(host)) => format!("http://{host}"),
+        _ => state.config.public_url(),
+    };
+    let osmand_port = state.config.osmand_listen.map(|a| a.port());
+    issued.setup = Some(super::setup::setup(&base, &issued.token, osmand_port));
     AuditEvent::new("device.issue")
         .on("device", issued.device.id)
         .details(json!({ "user": owner, "label": issued.device.label }))

@@ -12,7 +12,8 @@ use chrono::Utc;
 use mobile_api::Fix;
 
 use super::devices::{self, TokenRefusal};
-use super::store::{self, Origin, Source};
+use super::live;
+use super::store::{self, Origin, Source, Stored};
 use super::trackers::{self, Unreadable};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -43,16 +44,16 @@ async fn accept(state: &AppState, token: &str, fix: Fix, source: Source) -> ApiR
             ))
         }
     };
-    store::store(
-        &mut tx,
-        owner.volunteer_id,
-        Origin::Device(owner.device_id),
-        source,
-        None,
-        std::slice::from_ref(&fix),
-    )
-    .await?;
+    let fixes = std::slice::from_ref(&fix);
+    let stored = store::store(&mut tx, owner.volunteer_id, Origin::Device(owner.device_id), source, None, fixes).await?;
+    let back = match &stored {
+        Stored::New(chunk) => live::announce_batch(&mut tx, state, chunk, fixes).await?,
+        Stored::Replay => false,
+    };
     tx.commit().await?;
+    if let Stored::New(chunk) = &stored {
+        live::publish(state, owner.volunteer_id, &owner.name, fixes, chunk, source, back);
+    }
     Ok(())
 }
 

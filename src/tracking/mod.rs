@@ -2,12 +2,16 @@
 //! their fixes as chunks (one row per batch, exactly once), with each volunteer's last position.
 
 pub mod devices;
+pub mod export;
+pub mod field;
 pub mod gpx;
 mod handlers;
 pub mod imports;
 pub mod ingest;
+pub mod live;
 mod phone;
 pub mod policy;
+pub mod setup;
 pub mod store;
 pub mod trackers;
 
@@ -21,8 +25,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(phone::phone_socket))
         .routes(routes!(handlers::list, handlers::issue))
         .routes(routes!(handlers::revoke))
+        .routes(routes!(export::export))
         .routes(routes!(ingest::osmand_get, ingest::osmand_post))
         .routes(routes!(ingest::owntracks))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(field::upload_photo))
+                .layer(axum::extract::DefaultBodyLimit::max(field::MAX_PHOTO_BYTES)),
+        )
         .merge(
             // GPX files are bigger than the JSON API's bodies.
             OpenApiRouter::new()

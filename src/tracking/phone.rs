@@ -13,7 +13,10 @@ use mobile_api::{
 };
 
 use super::devices::{self, DeviceOwner, TokenRefusal};
-use super::store::{self, Origin, Source};
+use super::field;
+use super::live;
+use super::store::{self, Origin, Source, Stored};
+use crate::realtime::PhoneEvent;
 use crate::state::AppState;
 
 /// A connection must say hello within this time.
@@ -35,7 +38,7 @@ async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
 }
 
 fn error(code: &str, message: impl Into<String>, seq: Option<u64>, fatal: bool) -> ServerMessage {
-    ServerMessage::Error(ProtocolError { code: code.into(), message: message.into(), seq, fatal })
+    ServerMessage::Error(ProtocolError { code: code.into(), message: message.into(), seq, id: None, fatal })
 }
 
 /// The next text message, or `None` when the connection is over.
@@ -67,38 +70,172 @@ fn parse(text: &str) -> Result<ClientMessage, ServerMessage> {
 }
 
 async fn run(state: AppState, mut socket: WebSocket) {
+    // Subscribed before the hello, so nothing raised meanwhile is missed.
+    let mut events = state.hub.subscribe_phone();
     let Some(owner) = greet(&state, &mut socket).await else {
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
     tracing::debug!(device = %owner.device_id, "phone connected");
+    if !send_task_and_pending(&state, &owner, &mut socket).await {
+        return;
+    }
     let mut shutdown = state.shutdown.subscribe();
     loop {
         let incoming = tokio::select! {
             _ = shutdown.changed() => break,
+            event = events.recv() => {
+                let delivered = match event {
+                    Ok(event) => on_event(&state, &owner, &mut socket, event).await,
+                    // Fell behind: what it missed is read again.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        send_task_and_pending(&state, &owner, &mut socket).await
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
+                };
+                if !delivered {
+                    break;
+                }
+                continue;
+            }
             incoming = next_text(&mut socket) => incoming,
         };
         let Some(incoming) = incoming else { return };
         let reply = match incoming.and_then(|text| parse(&text)) {
-            Err(refusal) => refusal,
+            Err(refusal) => Some(refusal),
             Ok(ClientMessage::Hello(_)) => {
-                error("already_authenticated", "this connection has said hello already", None, false)
+                Some(error("already_authenticated", "this connection has said hello already", None, false))
             }
-            Ok(ClientMessage::Ping { id }) => ServerMessage::Pong { id },
-            Ok(ClientMessage::Positions(batch)) => positions(&state, &owner, batch).await,
-            Ok(ClientMessage::AlertAnswer(_)) | Ok(ClientMessage::Report(_)) => error(
-                "unsupported",
-                "this server does not take alert answers or reports over the phone protocol yet",
-                None,
-                false,
-            ),
+            Ok(ClientMessage::Ping { id }) => Some(ServerMessage::Pong { id }),
+            Ok(ClientMessage::Positions(batch)) => Some(positions(&state, &owner, batch).await),
+            Ok(ClientMessage::AlertRead { alert_id }) => alert_answer(&state, &owner, alert_id, None).await,
+            Ok(ClientMessage::AlertAnswer(answer)) => {
+                alert_answer(&state, &owner, answer.alert_id, Some((answer.answer, answer.eta))).await
+            }
+            Ok(ClientMessage::Report(report)) => Some(field_report(&state, &owner, report).await),
         };
+        let Some(reply) = reply else { continue };
         let fatal = matches!(&reply, ServerMessage::Error(e) if e.fatal);
         if !send(&mut socket, &reply).await || fatal {
             break;
         }
     }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// The current task, then every alert not read (or not answered) yet.
+async fn send_task_and_pending(state: &AppState, owner: &DeviceOwner, socket: &mut WebSocket) -> bool {
+    let loaded = async {
+        let mut conn = state.db.acquire().await?;
+        let task = crate::operations::operation::task_of(&mut conn, owner.volunteer_id).await?;
+        let alerts = crate::alerts::alert::pending_for(&mut conn, owner.volunteer_id).await?;
+        Ok::<_, sqlx::Error>((task, alerts))
+    }
+    .await;
+    match loaded {
+        Ok((task, alerts)) => {
+            if !send(socket, &ServerMessage::Task { task }).await {
+                return false;
+            }
+            for alert in alerts {
+                if !send(socket, &ServerMessage::Alert(alert)).await {
+                    return false;
+                }
+            }
+            true
+        }
+        Err(db_error) => {
+            tracing::warn!(error = ?db_error, "phone: task and alerts could not be read");
+            // The phone reconnects later and gets them then.
+            let message = "the server cannot read your task now; reconnect shortly";
+            send(socket, &error("storage_unavailable", message, None, true)).await;
+            false
+        }
+    }
+}
+
+/// Passes on what concerns this phone's volunteer.
+async fn on_event(state: &AppState, owner: &DeviceOwner, socket: &mut WebSocket, event: PhoneEvent) -> bool {
+    match event {
+        PhoneEvent::TaskChanged { volunteers } if volunteers.contains(&owner.volunteer_id) => {
+            let task = match state.db.acquire().await {
+                Ok(mut conn) => crate::operations::operation::task_of(&mut conn, owner.volunteer_id).await,
+                Err(e) => Err(e),
+            };
+            match task {
+                Ok(task) => send(socket, &ServerMessage::Task { task }).await,
+                Err(db_error) => {
+                    tracing::warn!(error = ?db_error, "phone: the new task could not be read");
+                    true
+                }
+            }
+        }
+        PhoneEvent::Alert { alert, recipients } if recipients.contains(&owner.volunteer_id) => {
+            if !send(socket, &ServerMessage::Alert((*alert).clone())).await {
+                return false;
+            }
+            if let Ok(mut conn) = state.db.acquire().await {
+                if let Err(db_error) =
+                    crate::alerts::alert::mark_delivered(&mut conn, &[alert.id], owner.volunteer_id).await
+                {
+                    tracing::warn!(error = ?db_error, "phone: delivery of an alert not recorded");
+                }
+            }
+            true
+        }
+        _ => true,
+    }
+}
+
+/// A read receipt (no answer) or an answer (`answer_ack`).
+async fn alert_answer(
+    state: &AppState,
+    owner: &DeviceOwner,
+    alert: uuid::Uuid,
+    answer: Option<(mobile_api::Answer, Option<chrono::DateTime<Utc>>)>,
+) -> Option<ServerMessage> {
+    let is_answer = answer.is_some();
+    let stored = async {
+        let mut tx = state.db.begin().await?;
+        let known = crate::alerts::alert::answer(&mut tx, alert, owner.volunteer_id, answer).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(known)
+    }
+    .await;
+    match stored {
+        Ok(true) if is_answer => Some(ServerMessage::AnswerAck { alert_id: alert }),
+        Ok(true) => None,
+        Ok(false) => Some(refusal_for("unknown_alert", "this volunteer did not receive this alert", alert)),
+        Err(db_error) => {
+            tracing::warn!(error = ?db_error, "phone: an answer could not be stored");
+            Some(refusal_for("storage_unavailable", "the answer could not be stored now; send it again", alert))
+        }
+    }
+}
+
+fn refusal_for(code: &str, message: impl Into<String>, id: uuid::Uuid) -> ServerMessage {
+    ServerMessage::Error(ProtocolError { code: code.into(), message: message.into(), seq: None, id: Some(id), fatal: false })
+}
+
+/// Stores a report in the case's log and answers `report_ack` once committed.
+async fn field_report(state: &AppState, owner: &DeviceOwner, report: mobile_api::FieldReport) -> ServerMessage {
+    let stored = async {
+        let mut tx = state.db.begin().await?;
+        let outcome = field::store_report(&mut tx, owner, &report).await?;
+        if outcome.is_ok() {
+            tx.commit().await?;
+        }
+        Ok::<_, sqlx::Error>(outcome)
+    }
+    .await;
+    match stored {
+        Ok(Ok(())) => ServerMessage::ReportAck { id: report.id },
+        Ok(Err(refusal)) => refusal_for(refusal.code, refusal.message, report.id),
+        Err(db_error) => {
+            tracing::warn!(error = ?db_error, "phone: a report could not be stored");
+            refusal_for("storage_unavailable", "the report could not be stored now; send it again", report.id)
+        }
+    }
 }
 
 /// Waits for `hello` and checks the device token; answers `welcome` or a fatal error.
@@ -135,10 +272,16 @@ async fn greet(state: &AppState, socket: &mut WebSocket) -> Option<DeviceOwner> 
         send(socket, &error("unsupported_protocol", message, None, true)).await;
         return None;
     }
-    let found = match state.db.acquire().await {
-        Ok(mut conn) => devices::authenticate(&mut conn, &hello.device_token).await,
-        Err(error) => Err(error),
-    };
+    let found = async {
+        let mut tx = state.db.begin().await?;
+        let found = devices::authenticate(&mut tx, &hello.device_token).await?;
+        if let Ok(owner) = &found {
+            live::announce_app_opened(&mut tx, state, owner.volunteer_id, owner.seen_before).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(found)
+    }
+    .await;
     let owner = match found {
         Ok(Ok(owner)) => owner,
         Ok(Err(refusal)) => {
@@ -198,7 +341,14 @@ async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) 
             &batch.fixes,
         )
         .await?;
+        let back = match &stored {
+            Stored::New(chunk) => live::announce_batch(&mut tx, state, chunk, &batch.fixes).await?,
+            Stored::Replay => false,
+        };
         tx.commit().await?;
+        if let Stored::New(chunk) = &stored {
+            live::publish(state, owner.volunteer_id, &owner.name, &batch.fixes, chunk, Source::App, back);
+        }
         Ok::<_, sqlx::Error>(Some(stored))
     }
     .await;

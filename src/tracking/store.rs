@@ -1,5 +1,6 @@
 //! Storing fixes: one row per batch, in one statement, exactly once.
 
+use chrono::{DateTime, Utc};
 use mobile_api::Fix;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -18,7 +19,8 @@ pub enum Source {
 }
 
 impl Source {
-    fn as_str(self) -> &'static str {
+    /// Its name in the database and on the wire.
+    pub fn as_str(self) -> &'static str {
         match self {
             Source::App => "app",
             Source::OsmAnd => "osmand",
@@ -26,15 +28,38 @@ impl Source {
             Source::Gpx => "gpx",
         }
     }
+
+    /// The source of this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Source::App, Source::OsmAnd, Source::OwnTracks, Source::Gpx].into_iter().find(|s| s.as_str() == name)
+    }
 }
 
 /// What storing a batch did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stored {
     /// A new row.
-    New(i64),
+    New(NewChunk),
     /// The batch was there already (a replay): nothing written.
     Replay,
+}
+
+/// A chunk just written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewChunk {
+    /// Its row.
+    pub id: i64,
+    /// Whether it moved the volunteer's last position (it is newer than any fix before).
+    pub newest: bool,
+    /// When it moved it: the time of the last position before (`None` for a first fix ever).
+    pub previous: Option<DateTime<Utc>>,
+}
+
+impl NewChunk {
+    /// Whether it brings the volunteer back: a newest fix after `gap` without one (or ever).
+    pub fn brings_back(&self, newest_fix: DateTime<Utc>, gap: chrono::Duration) -> bool {
+        self.newest && self.previous.is_none_or(|previous| newest_fix - previous >= gap)
+    }
 }
 
 /// Where a chunk came from: a device, or an imported file.
@@ -96,14 +121,18 @@ pub async fn store(
     .await?;
     let Some(id) = id else { return Ok(Stored::Replay) };
     let last = sorted.last().expect("a batch has fixes");
-    sqlx::query(
-        "INSERT INTO last_positions (volunteer_id, device_id, at, point, accuracy, speed, heading, battery, source)
+    // The CTE reads the row as it was before the upsert; no row comes back when the batch is
+    // older than the last position.
+    let moved: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
+        "WITH before AS (SELECT at FROM last_positions WHERE volunteer_id = $1)
+         INSERT INTO last_positions (volunteer_id, device_id, at, point, accuracy, speed, heading, battery, source)
          VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint($5, $4), 4326), $6, $7, $8, $9, $10)
          ON CONFLICT (volunteer_id) DO UPDATE SET
              device_id = EXCLUDED.device_id, at = EXCLUDED.at, received_at = now(), point = EXCLUDED.point,
              accuracy = EXCLUDED.accuracy, speed = EXCLUDED.speed, heading = EXCLUDED.heading,
              battery = EXCLUDED.battery, source = EXCLUDED.source
-         WHERE last_positions.at < EXCLUDED.at",
+         WHERE last_positions.at < EXCLUDED.at
+         RETURNING (SELECT at FROM before)",
     )
     .bind(volunteer)
     .bind(device)
@@ -115,7 +144,7 @@ pub async fn store(
     .bind(last.heading)
     .bind(last.battery)
     .bind(source.as_str())
-    .execute(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(Stored::New(id))
+    Ok(Stored::New(NewChunk { id, newest: moved.is_some(), previous: moved.flatten() }))
 }

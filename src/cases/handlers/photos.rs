@@ -68,10 +68,26 @@ async fn serve(
     photo: Uuid,
     thumbnail: bool,
 ) -> ApiResult<impl IntoResponse> {
+    serve_from(state, principal, address, id, photo, thumbnail, false).await
+}
+
+async fn serve_from(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    address: Option<std::net::IpAddr>,
+    id: Uuid,
+    photo: Uuid,
+    thumbnail: bool,
+    from_the_field: bool,
+) -> ApiResult<impl IntoResponse> {
     let mut conn = state.db.acquire().await?;
     let reader = Reader::of(&mut conn, principal).await?;
     reader.check(&mut conn, id).await?;
-    let (content_type, bytes) = photos::content(&mut conn, id, photo, thumbnail).await?;
+    let (content_type, bytes) = if from_the_field {
+        crate::tracking::field::photo_content(&mut conn, id, photo, thumbnail).await?
+    } else {
+        photos::content(&mut conn, id, photo, thumbnail).await?
+    };
     if reader.is_outsider() {
         AuditEvent::new("case.read")
             .on("case", id)
@@ -108,6 +124,28 @@ pub async fn thumbnail(
     Path((id, photo)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<impl IntoResponse> {
     serve(&state, &auth.principal, address, id, photo, true).await
+}
+
+/// A photo a volunteer sent from the field (its entry in the log names it in `details.photo`);
+/// `?thumbnail=true` for the thumbnail.
+#[utoipa::path(get, path = "/api/cases/{id}/field-photos/{photo_id}", tag = "cases",
+    params(("id" = Uuid, Path, description = "Case id"), ("photo_id" = Uuid, Path, description = "Photo id"),
+           ("thumbnail" = Option<bool>, Query, description = "The thumbnail (JPEG, at most 320 pixels a side)")),
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn field_photo(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ReadCases>,
+    Path((id, photo)): Path<(Uuid, Uuid)>,
+    crate::error::Query(size): crate::error::Query<FieldPhotoSize>,
+) -> ApiResult<impl IntoResponse> {
+    serve_from(&state, &auth.principal, address, id, photo, size.thumbnail.unwrap_or(false), true).await
+}
+
+/// Which size of a field photo.
+#[derive(serde::Deserialize)]
+pub struct FieldPhotoSize {
+    thumbnail: Option<bool>,
 }
 
 /// Withdraws a photo: it is no longer shown; its record stays.

@@ -1,0 +1,331 @@
+//! An alert, its recipients, and what each of them did with it.
+
+use chrono::{DateTime, Utc};
+use mobile_api::Answer;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::cases::card::Point;
+use crate::cases::journal::{self, Author, EntryKind, NewEntry};
+use crate::error::{ApiError, ApiResult};
+use crate::realtime::{announce, Notice};
+
+/// Most characters in an alert's text.
+pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// A message to the field, as a coordinator writes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAlert {
+    /// The text.
+    pub text: String,
+    /// Only this group of the operation.
+    pub group_id: Option<Uuid>,
+    /// Only these members of the operation.
+    pub volunteer_ids: Option<Vec<Uuid>>,
+    /// A place it points at.
+    pub location: Option<Point>,
+    /// Urgent (sounds even in quiet hours).
+    #[serde(default)]
+    pub urgent: bool,
+    /// Ask for "going / can't".
+    #[serde(default)]
+    pub asks_answer: bool,
+}
+
+/// A recipient and what they did.
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Recipient {
+    /// The volunteer.
+    pub volunteer_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// When their phone got it.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When they read it.
+    pub read_at: Option<DateTime<Utc>>,
+    /// going or cant.
+    pub answer: Option<String>,
+    /// When they expect to arrive.
+    pub eta: Option<DateTime<Utc>>,
+    /// When they answered.
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// An alert as the console shows it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlertView {
+    /// Its id.
+    pub id: Uuid,
+    /// The text.
+    pub text: String,
+    /// A place it points at.
+    pub location: Option<Point>,
+    /// Urgent.
+    pub urgent: bool,
+    /// Asks for an answer.
+    pub asks_answer: bool,
+    /// Whom it was meant for.
+    #[schema(value_type = Object)]
+    pub audience: Value,
+    /// Who sent it.
+    pub sent_by_name: String,
+    /// When.
+    pub sent_at: DateTime<Utc>,
+    /// Each recipient.
+    pub recipients: Vec<Recipient>,
+}
+
+/// Sends an alert to an operation's current members (or a group, or some of them). Returns its id.
+pub async fn send(conn: &mut PgConnection, operation: Uuid, alert: NewAlert, author: &Author) -> ApiResult<Uuid> {
+    let text = alert.text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::invalid_field("text", format!("the text has 1 to {MAX_TEXT_CHARS} characters")));
+    }
+    if let Some(point) = &alert.location {
+        point.check("location")?;
+    }
+    let row: Option<(Uuid, String)> = sqlx::query_as("SELECT case_id, status FROM operations WHERE id = $1 FOR SHARE")
+        .bind(operation)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((case_id, status)) = row else { return Err(ApiError::not_found("operation")) };
+    if status == "finished" {
+        return Err(ApiError::conflict("operation_finished", "a finished operation has nobody in the field"));
+    }
+    let recipients: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT volunteer_id FROM operation_members
+         WHERE operation_id = $1 AND left_at IS NULL
+           AND ($2::uuid IS NULL OR group_id = $2) AND ($3::uuid[] IS NULL OR volunteer_id = ANY($3))",
+    )
+    .bind(operation)
+    .bind(alert.group_id)
+    .bind(&alert.volunteer_ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    if let Some(chosen) = &alert.volunteer_ids {
+        if let Some(outside) = chosen.iter().find(|v| !recipients.contains(v)) {
+            return Err(ApiError::invalid_field("volunteer_ids", format!("{outside} is not in this operation")));
+        }
+    }
+    if recipients.is_empty() {
+        return Err(ApiError::invalid("no_recipients", "nobody in the operation matches: the message would reach no one"));
+    }
+    let audience = json!({ "operation": operation, "group": alert.group_id, "volunteers": alert.volunteer_ids });
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO alerts (case_id, operation_id, text, location, urgent, asks_answer, audience, sent_by, sent_by_name)
+         VALUES ($1, $2, $3, CASE WHEN $4::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($5, $4), 4326) END,
+                 $6, $7, $8, $9, $10)
+         RETURNING id",
+    )
+    .bind(case_id)
+    .bind(operation)
+    .bind(text)
+    .bind(alert.location.map(|p| p.lat))
+    .bind(alert.location.map(|p| p.lon))
+    .bind(alert.urgent)
+    .bind(alert.asks_answer)
+    .bind(&audience)
+    .bind(author.user_id)
+    .bind(&author.name)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO alert_recipients (alert_id, volunteer_id) SELECT $1, unnest($2::uuid[])")
+        .bind(id)
+        .bind(&recipients)
+        .execute(&mut *conn)
+        .await?;
+    let details = json!({ "event": "alert_sent", "alert": id, "operation": operation, "group": alert.group_id,
+                          "recipients": recipients.len(), "urgent": alert.urgent });
+    let entry = NewEntry { location: alert.location, ..NewEntry::system(EntryKind::AlertSent, text, details) };
+    journal::append(&mut *conn, case_id, author, entry).await?;
+    announce(&mut *conn, &Notice::Alert { alert_id: id }).await?;
+    Ok(id)
+}
+
+/// An operation's alerts with their recipients, newest first.
+pub async fn of_operation(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<Vec<AlertView>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: Uuid,
+        text: String,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        urgent: bool,
+        asks_answer: bool,
+        audience: Value,
+        sent_by_name: String,
+        sent_at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, text, ST_Y(location) AS lat, ST_X(location) AS lon, urgent, asks_answer, audience, sent_by_name, sent_at
+         FROM alerts WHERE operation_id = $1 ORDER BY sent_at DESC",
+    )
+    .bind(operation)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut alerts = Vec::with_capacity(rows.len());
+    for row in rows {
+        let recipients: Vec<Recipient> = sqlx::query_as(&format!("{SELECT_RECIPIENT} WHERE r.alert_id = $1 ORDER BY u.display_name"))
+            .bind(row.id)
+            .fetch_all(&mut *conn)
+            .await?;
+        alerts.push(AlertView {
+            id: row.id,
+            text: row.text,
+            location: Point::from_columns(row.lat, row.lon),
+            urgent: row.urgent,
+            asks_answer: row.asks_answer,
+            audience: row.audience,
+            sent_by_name: row.sent_by_name,
+            sent_at: row.sent_at,
+            recipients,
+        });
+    }
+    Ok(alerts)
+}
+
+const SELECT_RECIPIENT: &str =
+    "SELECT r.volunteer_id, u.display_name AS name, r.delivered_at, r.read_at, r.answer, r.eta, r.answered_at
+     FROM alert_recipients r JOIN users u ON u.id = r.volunteer_id";
+
+/// One recipient of an alert.
+pub async fn recipient(conn: &mut PgConnection, alert: Uuid, volunteer: Uuid) -> sqlx::Result<Option<Recipient>> {
+    sqlx::query_as(&format!("{SELECT_RECIPIENT} WHERE r.alert_id = $1 AND r.volunteer_id = $2"))
+        .bind(alert)
+        .bind(volunteer)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The operation an alert went to.
+pub async fn operation_of(conn: &mut PgConnection, alert: Uuid) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("SELECT operation_id FROM alerts WHERE id = $1").bind(alert).fetch_one(conn).await
+}
+
+#[derive(sqlx::FromRow)]
+struct PhoneRow {
+    id: Uuid,
+    case_id: Option<Uuid>,
+    text: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    urgent: bool,
+    asks_answer: bool,
+    sent_by_name: String,
+    sent_at: DateTime<Utc>,
+    answer: Option<String>,
+}
+
+const SELECT_FOR_PHONE: &str = "SELECT a.id, a.case_id, a.text, ST_Y(a.location) AS lat, ST_X(a.location) AS lon, a.urgent,
+        a.asks_answer, a.sent_by_name, a.sent_at, r.answer
+ FROM alerts a JOIN alert_recipients r ON r.alert_id = a.id";
+
+impl From<PhoneRow> for mobile_api::Alert {
+    fn from(row: PhoneRow) -> Self {
+        Self {
+            id: row.id,
+            case_id: row.case_id,
+            text: row.text,
+            location: row.lat.zip(row.lon).map(|(lat, lon)| mobile_api::Point { lat, lon }),
+            urgent: row.urgent,
+            asks_answer: row.asks_answer,
+            from: row.sent_by_name,
+            sent_at: row.sent_at,
+            answer: match row.answer.as_deref() {
+                Some("going") => Some(Answer::Going),
+                Some("cant") => Some(Answer::Cant),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// An alert as the phones get it, and its recipients.
+pub async fn for_phones(conn: &mut PgConnection, alert: Uuid) -> sqlx::Result<Option<(mobile_api::Alert, Vec<Uuid>)>> {
+    let row: Option<PhoneRow> = sqlx::query_as(
+        "SELECT a.id, a.case_id, a.text, ST_Y(a.location) AS lat, ST_X(a.location) AS lon, a.urgent, a.asks_answer,
+                a.sent_by_name, a.sent_at, NULL::text AS answer
+         FROM alerts a WHERE a.id = $1",
+    )
+    .bind(alert)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let recipients: Vec<Uuid> = sqlx::query_scalar("SELECT volunteer_id FROM alert_recipients WHERE alert_id = $1")
+        .bind(alert)
+        .fetch_all(conn)
+        .await?;
+    Ok(Some((row.into(), recipients)))
+}
+
+/// How long an unread alert is sent again to a phone that reconnects.
+const PENDING_DAYS: i32 = 3;
+
+/// What a volunteer has not read (or not answered, when asked) yet, oldest first; marked
+/// delivered.
+pub async fn pending_for(conn: &mut PgConnection, volunteer: Uuid) -> sqlx::Result<Vec<mobile_api::Alert>> {
+    let rows: Vec<PhoneRow> = sqlx::query_as(&format!(
+        "{SELECT_FOR_PHONE}
+         WHERE r.volunteer_id = $1 AND (r.read_at IS NULL OR (a.asks_answer AND r.answer IS NULL))
+           AND a.sent_at > now() - make_interval(days => {PENDING_DAYS})
+         ORDER BY a.sent_at"
+    ))
+    .bind(volunteer)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    mark_delivered(conn, &ids, volunteer).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Notes that the volunteer's phone got these alerts.
+pub async fn mark_delivered(conn: &mut PgConnection, alerts: &[Uuid], volunteer: Uuid) -> sqlx::Result<()> {
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE alert_recipients SET delivered_at = now()
+         WHERE alert_id = ANY($1) AND volunteer_id = $2 AND delivered_at IS NULL",
+    )
+    .bind(alerts)
+    .bind(volunteer)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A read receipt or an answer; `false` when the volunteer did not receive this alert.
+pub async fn answer(
+    conn: &mut PgConnection,
+    alert: Uuid,
+    volunteer: Uuid,
+    answer: Option<(Answer, Option<DateTime<Utc>>)>,
+) -> sqlx::Result<bool> {
+    let (answer, eta) = match answer {
+        Some((Answer::Going, eta)) => (Some("going"), eta),
+        Some((Answer::Cant, _)) => (Some("cant"), None),
+        None => (None, None),
+    };
+    let changed = sqlx::query(
+        "UPDATE alert_recipients SET read_at = coalesce(read_at, now()), delivered_at = coalesce(delivered_at, now()),
+             answer = coalesce($3, answer), eta = CASE WHEN $3 IS NULL THEN eta ELSE $4 END,
+             answered_at = CASE WHEN $3 IS NULL THEN answered_at ELSE now() END
+         WHERE alert_id = $1 AND volunteer_id = $2",
+    )
+    .bind(alert)
+    .bind(volunteer)
+    .bind(answer)
+    .bind(eta)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    announce(conn, &Notice::AlertAnswered { alert_id: alert, volunteer_id: volunteer }).await?;
+    Ok(true)
+}

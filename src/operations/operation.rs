@@ -1,0 +1,452 @@
+//! A search operation under a case: its status, meeting point, groups and who is in them. A
+//! volunteer is in at most one operation at a time; their place in it is their current task.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::cases::card::Point;
+use crate::cases::journal::{self, Author, EntryKind, NewEntry};
+use crate::error::{ApiError, ApiResult};
+use crate::realtime::{announce, Notice};
+
+/// Where an operation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum OperationStatus {
+    /// Being prepared.
+    Planned,
+    /// Searching now.
+    Active,
+    /// Paused (night, weather).
+    Suspended,
+    /// Over; its members have left.
+    Finished,
+}
+
+/// An operation as the console shows it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Operation {
+    /// Its id.
+    pub id: Uuid,
+    /// The case it searches for.
+    pub case_id: Uuid,
+    /// The missing person's name.
+    pub case_name: String,
+    /// Its name ("Forest by Dubki, day 2").
+    pub name: String,
+    /// Where it stands.
+    pub status: OperationStatus,
+    /// The meeting point (headquarters), one of the case's.
+    pub meeting_point_id: Option<Uuid>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its groups.
+    pub groups: Vec<Group>,
+    /// Who is in it now.
+    pub members: Vec<Member>,
+}
+
+/// A group of an operation.
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Group {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name ("Group 3").
+    pub name: String,
+    /// What it is to do, shown on its members' phones.
+    pub instructions: Option<String>,
+}
+
+/// A volunteer in an operation.
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Member {
+    /// The volunteer.
+    pub volunteer_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// Their group, if any.
+    pub group_id: Option<Uuid>,
+    /// Since when.
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OperationRow {
+    id: Uuid,
+    case_id: Uuid,
+    case_name: String,
+    name: String,
+    status: OperationStatus,
+    meeting_point_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+const SELECT_OPERATION: &str = "SELECT o.id, o.case_id, c.full_name AS case_name, o.name, o.status, o.meeting_point_id,
+        o.created_at, o.updated_at
+ FROM operations o JOIN cases c ON c.id = o.case_id";
+
+/// One operation with its groups and current members.
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Operation>> {
+    let row: Option<OperationRow> =
+        sqlx::query_as(&format!("{SELECT_OPERATION} WHERE o.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
+    let Some(row) = row else { return Ok(None) };
+    let groups: Vec<Group> = sqlx::query_as(
+        "SELECT id, name, instructions FROM operation_groups WHERE operation_id = $1 ORDER BY created_at, name",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let members: Vec<Member> = sqlx::query_as(
+        "SELECT m.volunteer_id, u.display_name AS name, m.group_id, m.joined_at
+         FROM operation_members m JOIN users u ON u.id = m.volunteer_id
+         WHERE m.operation_id = $1 AND m.left_at IS NULL ORDER BY u.display_name",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Some(Operation {
+        id: row.id,
+        case_id: row.case_id,
+        case_name: row.case_name,
+        name: row.name,
+        status: row.status,
+        meeting_point_id: row.meeting_point_id,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        groups,
+        members,
+    }))
+}
+
+/// Operations, newest first: of one case, or (without one) every one that is not finished.
+pub async fn list(conn: &mut PgConnection, case_id: Option<Uuid>) -> sqlx::Result<Vec<Operation>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM operations WHERE CASE WHEN $1::uuid IS NULL THEN status <> 'finished' ELSE case_id = $1 END
+         ORDER BY created_at DESC",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut operations = Vec::with_capacity(ids.len());
+    for id in ids {
+        operations.extend(find(conn, id).await?);
+    }
+    Ok(operations)
+}
+
+/// Who is in an operation now.
+pub async fn member_ids(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar("SELECT volunteer_id FROM operation_members WHERE operation_id = $1 AND left_at IS NULL")
+        .bind(id)
+        .fetch_all(conn)
+        .await
+}
+
+/// What changed, for the case's log and the phones.
+async fn record(
+    conn: &mut PgConnection,
+    operation: Uuid,
+    author: &Author,
+    text: String,
+    details: Value,
+) -> ApiResult<()> {
+    let case_id: Uuid =
+        sqlx::query_scalar("SELECT case_id FROM operations WHERE id = $1").bind(operation).fetch_one(&mut *conn).await?;
+    sqlx::query("UPDATE operations SET updated_at = now() WHERE id = $1").bind(operation).execute(&mut *conn).await?;
+    let mut details = details;
+    details["operation"] = json!(operation);
+    journal::append(&mut *conn, case_id, author, NewEntry::system(EntryKind::Operation, text, details)).await?;
+    announce(&mut *conn, &Notice::OperationChanged { operation_id: operation }).await?;
+    Ok(())
+}
+
+fn check_name(field: &str, name: &str, max: usize) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > max {
+        return Err(ApiError::invalid_field(field, format!("a name has 1 to {max} characters")));
+    }
+    Ok(name.to_string())
+}
+
+async fn check_meeting_point(conn: &mut PgConnection, case_id: Uuid, point: Option<Uuid>) -> ApiResult<()> {
+    let Some(point) = point else { return Ok(()) };
+    let ours: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM meeting_points WHERE id = $1 AND case_id = $2)")
+        .bind(point)
+        .bind(case_id)
+        .fetch_one(conn)
+        .await?;
+    if ours {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field("meeting_point_id", "this case has no such meeting point"))
+    }
+}
+
+/// Starts an operation under a case that is not closed.
+pub async fn create(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    name: &str,
+    meeting_point: Option<Uuid>,
+    author: &Author,
+) -> ApiResult<Uuid> {
+    let name = check_name("name", name, 200)?;
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1 FOR SHARE")
+        .bind(case_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match status.as_deref() {
+        None => return Err(ApiError::not_found("case")),
+        Some("closed") => return Err(ApiError::conflict("case_closed", "a closed case gets no new operations")),
+        Some(_) => {}
+    }
+    check_meeting_point(conn, case_id, meeting_point).await?;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO operations (case_id, name, meeting_point_id, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(case_id)
+    .bind(&name)
+    .bind(meeting_point)
+    .bind(author.user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    record(conn, id, author, format!("+ {name}"), json!({ "event": "operation_created", "name": name })).await?;
+    Ok(id)
+}
+
+/// A change to an operation.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperationPatch {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new status; `finished` ends every member's part in it.
+    pub status: Option<OperationStatus>,
+    /// A new meeting point (one of the case's).
+    pub meeting_point_id: Option<Uuid>,
+}
+
+/// Changes an operation.
+pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, author: &Author) -> ApiResult<()> {
+    let row: Option<(Uuid, OperationStatus)> =
+        sqlx::query_as("SELECT case_id, status FROM operations WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((case_id, was)) = row else { return Err(ApiError::not_found("operation")) };
+    if was == OperationStatus::Finished {
+        return Err(ApiError::conflict("operation_finished", "a finished operation does not change"));
+    }
+    let name = patch.name.as_deref().map(|n| check_name("name", n, 200)).transpose()?;
+    check_meeting_point(conn, case_id, patch.meeting_point_id).await?;
+    sqlx::query(
+        "UPDATE operations SET name = coalesce($2, name), status = coalesce($3, status),
+             meeting_point_id = coalesce($4, meeting_point_id),
+             finished_at = CASE WHEN $3 = 'finished' THEN now() ELSE finished_at END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&name)
+    .bind(patch.status)
+    .bind(patch.meeting_point_id)
+    .execute(&mut *conn)
+    .await?;
+    if patch.status == Some(OperationStatus::Finished) {
+        sqlx::query("UPDATE operation_members SET left_at = now() WHERE operation_id = $1 AND left_at IS NULL")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let details = json!({ "event": "operation_changed", "name": name, "status": patch.status,
+                          "meeting_point_id": patch.meeting_point_id });
+    let text = match (&name, patch.status) {
+        (_, Some(status)) => format!("{status:?}"),
+        (Some(name), None) => name.clone(),
+        (None, None) => "~".into(),
+    };
+    record(conn, id, author, text, details).await
+}
+
+async fn open_operation(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
+    let status: Option<OperationStatus> = sqlx::query_scalar("SELECT status FROM operations WHERE id = $1 FOR SHARE")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match status {
+        None => Err(ApiError::not_found("operation")),
+        Some(OperationStatus::Finished) => {
+            Err(ApiError::conflict("operation_finished", "a finished operation does not change"))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Adds a group, or changes one (when `group` is given).
+pub async fn save_group(
+    conn: &mut PgConnection,
+    operation: Uuid,
+    group: Option<Uuid>,
+    name: Option<&str>,
+    instructions: Option<&str>,
+    author: &Author,
+) -> ApiResult<Uuid> {
+    open_operation(conn, operation).await?;
+    let name = name.map(|n| check_name("name", n, 100)).transpose()?;
+    let instructions = instructions.map(str::trim).map(str::to_string);
+    if instructions.as_ref().is_some_and(|i| i.chars().count() > 4000) {
+        return Err(ApiError::invalid_field("instructions", "instructions have at most 4,000 characters"));
+    }
+    use crate::error::ResultExt;
+    let id: Option<Uuid> = match group {
+        None => {
+            let Some(name) = &name else { return Err(ApiError::invalid_field("name", "a group needs a name")) };
+            sqlx::query_scalar(
+                "INSERT INTO operation_groups (operation_id, name, instructions) VALUES ($1, $2, nullif($3, '')) RETURNING id",
+            )
+            .bind(operation)
+            .bind(name)
+            .bind(&instructions)
+            .fetch_optional(&mut *conn)
+            .await
+            .on_constraint("operation_groups_name_key", "name", "this operation has a group of that name")?
+        }
+        Some(group) => sqlx::query_scalar(
+            "UPDATE operation_groups SET name = coalesce($3, name),
+                 instructions = CASE WHEN $4::text IS NULL THEN instructions ELSE nullif($4, '') END, updated_at = now()
+             WHERE id = $2 AND operation_id = $1 RETURNING id",
+        )
+        .bind(operation)
+        .bind(group)
+        .bind(&name)
+        .bind(&instructions)
+        .fetch_optional(&mut *conn)
+        .await
+        .on_constraint("operation_groups_name_key", "name", "this operation has a group of that name")?,
+    };
+    let Some(id) = id else { return Err(ApiError::not_found("group")) };
+    let event = if group.is_some() { "group_changed" } else { "group_created" };
+    let text = name.clone().unwrap_or_else(|| "~".into());
+    record(conn, operation, author, text, json!({ "event": event, "group": id, "name": name })).await?;
+    Ok(id)
+}
+
+/// Puts a volunteer in an operation (and a group of it), moving them from any other.
+pub async fn join(
+    conn: &mut PgConnection,
+    operation: Uuid,
+    volunteer: Uuid,
+    group: Option<Uuid>,
+    author: &Author,
+) -> ApiResult<()> {
+    open_operation(conn, operation).await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "SELECT display_name FROM users WHERE id = $1 AND role = 'volunteer' AND disabled_at IS NULL FOR SHARE",
+    )
+    .bind(volunteer)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(name) = name else { return Err(ApiError::not_found("volunteer")) };
+    if let Some(group) = group {
+        let ours: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operation_groups WHERE id = $1 AND operation_id = $2)")
+                .bind(group)
+                .bind(operation)
+                .fetch_one(&mut *conn)
+                .await?;
+        if !ours {
+            return Err(ApiError::invalid_field("group_id", "this operation has no such group"));
+        }
+    }
+    let current: Option<(Uuid, Option<Uuid>)> = sqlx::query_as(
+        "SELECT operation_id, group_id FROM operation_members WHERE volunteer_id = $1 AND left_at IS NULL FOR UPDATE",
+    )
+    .bind(volunteer)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if current == Some((operation, group)) {
+        return Ok(());
+    }
+    if let Some((elsewhere, _)) = current {
+        sqlx::query("UPDATE operation_members SET left_at = now() WHERE volunteer_id = $1 AND left_at IS NULL")
+            .bind(volunteer)
+            .execute(&mut *conn)
+            .await?;
+        if elsewhere != operation {
+            let details = json!({ "event": "member_left", "volunteer": volunteer, "name": name });
+            record(conn, elsewhere, author, format!("− {name}"), details).await?;
+        }
+    }
+    sqlx::query("INSERT INTO operation_members (operation_id, volunteer_id, group_id, added_by) VALUES ($1, $2, $3, $4)")
+        .bind(operation)
+        .bind(volunteer)
+        .bind(group)
+        .bind(author.user_id)
+        .execute(&mut *conn)
+        .await?;
+    let details = json!({ "event": "member_joined", "volunteer": volunteer, "name": name, "group": group });
+    record(conn, operation, author, format!("+ {name}"), details).await
+}
+
+/// Ends a volunteer's part in an operation.
+pub async fn leave(conn: &mut PgConnection, operation: Uuid, volunteer: Uuid, author: &Author) -> ApiResult<()> {
+    let name: Option<String> = sqlx::query_scalar(
+        "UPDATE operation_members m SET left_at = now() FROM users u
+         WHERE m.operation_id = $1 AND m.volunteer_id = $2 AND m.left_at IS NULL AND u.id = m.volunteer_id
+         RETURNING u.display_name",
+    )
+    .bind(operation)
+    .bind(volunteer)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(name) = name else { return Err(ApiError::not_found("member")) };
+    let details = json!({ "event": "member_left", "volunteer": volunteer, "name": name });
+    record(conn, operation, author, format!("− {name}"), details).await
+}
+
+/// The volunteer's current task: their place in an operation that is not finished.
+pub async fn task_of(conn: &mut PgConnection, volunteer: Uuid) -> sqlx::Result<Option<mobile_api::Task>> {
+    #[derive(sqlx::FromRow)]
+    struct TaskRow {
+        operation_id: Uuid,
+        operation_name: String,
+        case_id: Uuid,
+        case_name: String,
+        group_name: Option<String>,
+        instructions: Option<String>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        updated_at: DateTime<Utc>,
+    }
+    let row: Option<TaskRow> = sqlx::query_as(
+        "SELECT o.id AS operation_id, o.name AS operation_name, c.id AS case_id, c.full_name AS case_name,
+                g.name AS group_name, g.instructions, ST_Y(p.point) AS lat, ST_X(p.point) AS lon,
+                greatest(o.updated_at, g.updated_at, m.joined_at) AS updated_at
+         FROM operation_members m
+         JOIN operations o ON o.id = m.operation_id
+         JOIN cases c ON c.id = o.case_id
+         LEFT JOIN operation_groups g ON g.id = m.group_id
+         LEFT JOIN meeting_points p ON p.id = o.meeting_point_id
+         WHERE m.volunteer_id = $1 AND m.left_at IS NULL AND o.status <> 'finished'",
+    )
+    .bind(volunteer)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| mobile_api::Task {
+        operation_id: r.operation_id,
+        operation_name: r.operation_name,
+        case_id: r.case_id,
+        case_name: r.case_name,
+        group: r.group_name,
+        instructions: r.instructions,
+        meeting_point: Point::from_columns(r.lat, r.lon).map(|p| mobile_api::Point { lat: p.lat, lon: p.lon }),
+        updated_at: r.updated_at,
+    }))
+}

@@ -1,0 +1,572 @@
+// The volunteer's phone app (phone/index.html, served at /phone/). The dispatcher's link
+// (/phone/#token=dev_…) gives the device token; the app then keeps one session of the phone
+// protocol (session.js), shows the task and the alerts, shares the location, and sends
+// reports and photos. Everything owed to the server waits in the outbox (outbox.js, in
+// IndexedDB) until the server acknowledges it, so a lost signal or a closed tab loses nothing.
+// Only one tab runs the app at a time (a Web Lock), so two never number batches at once.
+
+import { byId } from '../dom.js';
+import { initI18n, onLanguageChange, t } from '../i18n.js';
+import { initLanguageSwitch } from '../language-switch.js';
+import { createAlertBook, etaFromTime } from './alerts.js';
+import { CLOCK_TOLERANCE_MS, clockOffset, fixFromPosition } from './fixes.js';
+import { addressWithoutToken, tokenFromHash, tokenFromText } from './link.js';
+import { createOutbox, randomId } from './outbox.js';
+import { preparePhoto } from './photo-prepare.js';
+import { createPhotoUploader } from './photos.js';
+import { createPhoneSession, phoneSocketUrl } from './session.js';
+import { createBatteryGauge, createLocationSharing, currentPosition } from './sharing.js';
+import { createMemoryStorage, openIndexedDbStorage } from './storage.js';
+import { createAlertsView, renderClockWarning, renderRefused, renderStatus, renderTask } from './views.js';
+
+const TOKEN_KEY = 'sweep.phone.token';
+const SHARING_KEY = 'sweep.phone.sharing';
+const LOCK_NAME = 'sweep-phone-app';
+const RECENT_FIX_MS = 5 * 60 * 1000; // a report takes the last fix if it is this fresh
+const HIGHLIGHT_MS = 6000; // a seen alert stays highlighted this long
+
+// Small settings in localStorage (the token, whether sharing was on); private modes may refuse.
+const settings = {
+  get(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      // Kept for this page only.
+    }
+  },
+  remove(key) {
+    try {
+      localStorage.removeItem(key);
+    } catch {
+      // nothing to remove
+    }
+  },
+};
+
+/** Takes the token out of the address (so it is neither shown nor bookmarked) and keeps it. */
+function tokenFromAddress() {
+  const found = tokenFromHash(window.location.hash);
+  if (window.location.hash) history.replaceState(null, '', addressWithoutToken(window.location));
+  if (found) settings.set(TOKEN_KEY, found);
+  return found;
+}
+
+/** Resolves once this tab runs the app; meanwhile says another tab or window does. */
+function holdAppLock() {
+  const locks = navigator.locks;
+  if (!locks?.request) return Promise.resolve();
+  const forever = () => new Promise(() => {});
+  return new Promise((resolve) => {
+    locks.request(LOCK_NAME, { ifAvailable: true }, (lock) => {
+      if (lock) {
+        resolve();
+        return forever();
+      }
+      byId('other-window').hidden = false;
+      locks.request(LOCK_NAME, () => {
+        byId('other-window').hidden = true;
+        resolve();
+        return forever();
+      });
+      return null;
+    }).catch(() => resolve());
+  });
+}
+
+function registerServiceWorker() {
+  navigator.serviceWorker?.register('/phone/sw.js', { scope: '/phone/' }).catch((error) => {
+    console.warn('the app will not open without a signal:', error);
+  });
+}
+
+async function openStorage() {
+  try {
+    return await openIndexedDbStorage();
+  } catch (error) {
+    console.error(error);
+    byId('storage-warning').hidden = false;
+    return createMemoryStorage();
+  }
+}
+
+let noticeTimer = null;
+function notice(text) {
+  const node = byId('notice');
+  node.textContent = text;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
+    node.textContent = '';
+  }, 8000);
+}
+
+function fieldError(id, text) {
+  const node = byId(id);
+  node.hidden = !text;
+  node.textContent = text || '';
+}
+
+function refusalText(code) {
+  switch (code) {
+    case 'device_revoked':
+      return t('phone.refusal.revoked');
+    case 'account_disabled':
+      return t('phone.refusal.disabled');
+    default:
+      return t('phone.refusal.unknown');
+  }
+}
+
+async function main() {
+  let token = tokenFromAddress() || settings.get(TOKEN_KEY);
+  await initI18n();
+  initLanguageSwitch(byId('lang-switch'));
+  registerServiceWorker();
+  await holdAppLock();
+
+  const outbox = createOutbox({ storage: await openStorage() });
+  await outbox.open();
+  const book = createAlertBook(await outbox.recall('alerts'));
+  const ui = {
+    name: (await outbox.recall('volunteer')) || null,
+    task: (await outbox.recall('task')) || null,
+    clockOffsetMs: (await outbox.recall('clock')) || 0,
+    lastFix: null,
+    lastFixAt: 0,
+    sharingProblem: null,
+    showLinkForm: false,
+  };
+  const highlightUntil = new Map();
+  const battery = createBatteryGauge();
+
+  const session = createPhoneSession({ url: phoneSocketUrl(window.location), getToken: () => token, outbox });
+  const uploader = createPhotoUploader({
+    outbox,
+    getToken: () => token,
+    onEvent: (event) => {
+      if (event.type === 'uploaded') notice(t('phone.photo.stored'));
+    },
+  });
+  const sharing = createLocationSharing({ onPosition, onProblem });
+
+  // ---- Drawing ------------------------------------------------------------------------------
+
+  const clockIsOff = () => Math.abs(ui.clockOffsetMs) > CLOCK_TOLERANCE_MS;
+
+  function drawStatus() {
+    renderStatus({
+      state: session.state,
+      refusal: session.refusal,
+      linked: Boolean(token),
+      name: ui.name,
+      sharing: sharing.active,
+      counts: outbox.counts(),
+    });
+  }
+
+  function drawScreens() {
+    const screen = token ? 'main' : 'setup';
+    document.body.dataset.screen = screen;
+    byId('loading-screen').hidden = true;
+    byId('setup').hidden = screen !== 'setup';
+    byId('main-screen').hidden = screen !== 'main';
+    const refused = session.state === 'stopped' && session.refusal;
+    byId('refusal').hidden = !refused;
+    if (refused) byId('refusal-text').textContent = refusalText(session.refusal);
+    byId('link-section').hidden = !(screen === 'setup' || refused || ui.showLinkForm);
+    byId('forget-device').hidden = !token;
+  }
+
+  function drawShare() {
+    const toggle = byId('share-toggle');
+    toggle.setAttribute('aria-pressed', String(sharing.active));
+    toggle.textContent = sharing.active ? t('phone.share.stop') : t('phone.share.start');
+    const status = byId('share-status');
+    if (!sharing.active) {
+      status.textContent = t('phone.share.off');
+    } else if (ui.lastFix) {
+      const time = new Date(ui.lastFixAt).toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      status.textContent = ui.lastFix.accuracy !== undefined
+        ? t('phone.share.last_fix_accuracy', { time, metres: Math.round(ui.lastFix.accuracy) })
+        : t('phone.share.last_fix', { time });
+    } else {
+      status.textContent = t('phone.share.waiting');
+    }
+    let problem = '';
+    if (ui.sharingProblem === 'denied') problem = t('phone.share.denied');
+    else if (ui.sharingProblem === 'unsupported') problem = t('phone.share.unsupported');
+    else if (ui.sharingProblem === 'unavailable') problem = t('phone.share.unavailable');
+    fieldError('share-error', problem);
+  }
+
+  const alertsView = createAlertsView({ onAnswer: answerAlert });
+
+  function drawAlerts() {
+    const now = Date.now();
+    alertsView.render(book.list(), (entry) => !entry.read || (highlightUntil.get(entry.id) || 0) > now);
+    checkSeen();
+  }
+
+  function drawRefused() {
+    renderRefused({
+      refused: outbox.refused(),
+      dropped: outbox.dropped(),
+      onRetry: async (item) => {
+        await outbox.retry(item.kind, item.id);
+        if (item.kind === 'photo') uploader.run();
+        else session.flush();
+      },
+      onDiscard: async (item) => {
+        if (window.confirm(t('phone.refused.discard_confirm'))) await outbox.discard(item.kind, item.id);
+      },
+    });
+  }
+
+  function drawClock() {
+    renderClockWarning(clockIsOff() ? Math.round(ui.clockOffsetMs / 60000) : null);
+  }
+
+  function drawAll() {
+    drawScreens();
+    drawStatus();
+    drawShare();
+    renderTask(ui.task);
+    drawAlerts();
+    drawRefused();
+    drawClock();
+  }
+
+  // ---- Alerts: seen, answered ---------------------------------------------------------------
+
+  const saveAlerts = () => outbox.remember('alerts', book.toJSON()).catch(storageFailed);
+
+  // An alert counts as read once it has been on the screen of a visible page.
+  function checkSeen() {
+    if (document.visibilityState !== 'visible' || byId('main-screen').hidden) return;
+    let changed = false;
+    for (const li of byId('alerts').querySelectorAll('li.alert-unread')) {
+      const id = li.dataset.alertId;
+      const entry = book.get(id);
+      if (!entry || entry.read) continue;
+      const box = li.getBoundingClientRect();
+      const visible = box.height > 0 && box.top < window.innerHeight && box.bottom > 0;
+      if (!visible) continue;
+      book.markRead(id);
+      session.markRead(id);
+      highlightUntil.set(id, Date.now() + HIGHLIGHT_MS);
+      changed = true;
+    }
+    if (changed) {
+      saveAlerts();
+      setTimeout(drawAlerts, HIGHLIGHT_MS + 100);
+    }
+  }
+
+  async function answerAlert(id, answer, etaValue) {
+    const eta = answer === 'going' ? etaFromTime(etaValue) : null;
+    if (!book.answer(id, answer, eta)) return;
+    session.markRead(id);
+    saveAlerts();
+    drawAlerts();
+    try {
+      await outbox.setAnswer({ alert_id: id, answer, eta });
+      session.flush();
+      notice(session.online ? t('phone.alert.answer_sending') : t('phone.alert.answer_queued'));
+    } catch (error) {
+      storageFailed(error);
+    }
+  }
+
+  // ---- Location -----------------------------------------------------------------------------
+
+  function onPosition(position) {
+    const fix = fixFromPosition(position, { battery: battery(), clockOffsetMs: ui.clockOffsetMs });
+    if (!fix) return;
+    // The same position again (some browsers repeat the last one when the watch restarts).
+    if (ui.lastFix && fix.time <= ui.lastFix.time) return;
+    ui.lastFix = fix;
+    ui.lastFixAt = Date.now();
+    outbox.addFix(fix).catch(storageFailed);
+    drawShare();
+  }
+
+  function onProblem(code) {
+    if (ui.sharingProblem === code) return;
+    ui.sharingProblem = code;
+    if (code === 'denied' || code === 'unsupported') settings.set(SHARING_KEY, '0');
+    drawShare();
+    drawStatus();
+  }
+
+  function setSharing(on) {
+    if (on) {
+      ui.sharingProblem = null;
+      if (!sharing.start()) return;
+    } else {
+      sharing.stop();
+      ui.sharingProblem = null;
+    }
+    settings.set(SHARING_KEY, on ? '1' : '0');
+    drawShare();
+    drawStatus();
+  }
+
+  /** Where the volunteer is, for a report: the last fix if fresh, else one asked for now. */
+  async function positionNow() {
+    if (ui.lastFix && Date.now() - ui.lastFixAt < RECENT_FIX_MS) return { lat: ui.lastFix.lat, lon: ui.lastFix.lon };
+    notice(t('phone.report.locating'));
+    const position = await currentPosition();
+    const fix = position && fixFromPosition(position);
+    if (!fix) {
+      notice(t('phone.report.no_position'));
+      return null;
+    }
+    return { lat: fix.lat, lon: fix.lon };
+  }
+
+  const correctedNow = () => Date.now() + (clockIsOff() ? ui.clockOffsetMs : 0);
+
+  function storageFailed(error) {
+    console.error(error);
+    notice(t('phone.storage.failed'));
+  }
+
+  // ---- Reports and photos -------------------------------------------------------------------
+
+  byId('report-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = byId('report-text').value.trim();
+    if (!text) {
+      fieldError('report-error', t('phone.report.empty'));
+      byId('report-text').focus();
+      return;
+    }
+    fieldError('report-error', '');
+    const submit = byId('report-submit');
+    submit.disabled = true;
+    try {
+      const location = byId('report-location').checked ? await positionNow() : null;
+      const report = {
+        id: randomId(),
+        kind: byId('report-kind').value === 'clue' ? 'clue' : 'note',
+        text,
+        time: new Date(correctedNow()).toISOString(),
+      };
+      if (ui.task?.case_id) report.case_id = ui.task.case_id;
+      if (location) report.location = location;
+      await outbox.addReport(report);
+      session.flush();
+      byId('report-text').value = '';
+      notice(session.online ? t('phone.report.sending') : t('phone.report.queued'));
+    } catch (error) {
+      storageFailed(error);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  byId('photo-file').addEventListener('change', () => {
+    const file = byId('photo-file').files[0];
+    const chosen = byId('photo-chosen');
+    chosen.hidden = !file;
+    chosen.textContent = file ? t('phone.photo.chosen', { name: file.name }) : '';
+    fieldError('photo-error', '');
+  });
+
+  byId('photo-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = byId('photo-file').files[0];
+    if (!file) {
+      fieldError('photo-error', t('phone.photo.none'));
+      return;
+    }
+    fieldError('photo-error', '');
+    const submit = byId('photo-submit');
+    submit.disabled = true;
+    try {
+      let blob;
+      try {
+        blob = await preparePhoto(file);
+      } catch {
+        fieldError('photo-error', t('phone.photo.unusable'));
+        return;
+      }
+      const location = byId('photo-location').checked ? await positionNow() : null;
+      // A camera's file carries the moment it was taken; a picture from the gallery may be older.
+      const taken = file.lastModified > Date.UTC(2000, 0, 1) && file.lastModified <= Date.now() + 60000
+        ? file.lastModified : Date.now();
+      const params = {
+        kind: byId('photo-kind').value === 'note' ? 'note' : 'clue',
+        caption: byId('photo-caption').value.trim(),
+        time: new Date(taken + (clockIsOff() ? ui.clockOffsetMs : 0)).toISOString(),
+        case_id: ui.task?.case_id || null,
+        lat: location?.lat ?? null,
+        lon: location?.lon ?? null,
+      };
+      await outbox.addPhoto({ id: randomId(), blob, params });
+      uploader.run();
+      byId('photo-form').reset();
+      byId('photo-chosen').hidden = true;
+      notice(t('phone.photo.queued'));
+    } catch (error) {
+      storageFailed(error);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  // ---- The link, the menu -------------------------------------------------------------------
+
+  function begin() {
+    ui.showLinkForm = false;
+    session.start();
+    uploader.run();
+    if (settings.get(SHARING_KEY) === '1' && !sharing.active) setSharing(true);
+    drawAll();
+  }
+
+  function useToken(next) {
+    token = next;
+    settings.set(TOKEN_KEY, next);
+    session.stop();
+    begin();
+  }
+
+  byId('link-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const found = tokenFromText(byId('link-input').value);
+    byId('link-error').hidden = Boolean(found);
+    if (!found) return;
+    byId('link-input').value = '';
+    useToken(found);
+  });
+
+  const menu = byId('menu');
+  const menuToggle = byId('menu-toggle');
+  const setMenu = (open) => {
+    menu.hidden = !open;
+    menuToggle.setAttribute('aria-expanded', String(open));
+    menuToggle.textContent = open ? t('phone.menu.close') : t('phone.menu.open');
+  };
+  menuToggle.addEventListener('click', () => setMenu(menu.hidden));
+
+  byId('show-link-form').addEventListener('click', () => {
+    setMenu(false);
+    ui.showLinkForm = true;
+    drawScreens();
+    byId('link-input').focus();
+  });
+
+  byId('forget-device').addEventListener('click', async () => {
+    const counts = outbox.counts();
+    const waiting = counts.fixes + counts.reports + counts.answers + counts.photos;
+    const question = waiting > 0
+      ? t('phone.forget.confirm_pending', { fixes: counts.fixes, reports: counts.reports + counts.answers, photos: counts.photos })
+      : t('phone.forget.confirm');
+    if (!window.confirm(question)) return;
+    setMenu(false);
+    setSharing(false);
+    session.stop();
+    uploader.stop();
+    await outbox.forgetAll();
+    book.clear();
+    Object.assign(ui, { name: null, task: null, lastFix: null, lastFixAt: 0, clockOffsetMs: 0, showLinkForm: false });
+    token = null;
+    settings.remove(TOKEN_KEY);
+    settings.remove(SHARING_KEY);
+    drawAll();
+    notice(t('phone.forget.done'));
+  });
+
+  // ---- The session --------------------------------------------------------------------------
+
+  session.on('state', () => {
+    drawStatus();
+    drawScreens();
+  });
+  session.on('welcome', (message) => {
+    ui.name = message.volunteer?.name || null;
+    const offset = clockOffset(message.server_time, Date.now());
+    ui.clockOffsetMs = offset ?? 0;
+    outbox.remember('volunteer', ui.name).catch(storageFailed);
+    outbox.remember('clock', ui.clockOffsetMs).catch(storageFailed);
+    drawStatus();
+    drawClock();
+    uploader.run();
+  });
+  session.on('task', (message) => {
+    ui.task = message.task || null;
+    outbox.remember('task', ui.task).catch(storageFailed);
+    renderTask(ui.task);
+  });
+  session.on('alert', (message) => {
+    const { entry, isNew } = book.receive(message);
+    if (!entry) return;
+    // Seen here already, but the receipt did not reach the server (it sends unread ones again).
+    if (entry.read) session.markRead(entry.id);
+    if (isNew) navigator.vibrate?.(entry.urgent ? [400, 150, 400, 150, 400] : [200, 100, 200]);
+    saveAlerts();
+    drawAlerts();
+  });
+  session.on('answer_ack', (message) => {
+    if (message.latest && book.answerStored(message.alert_id)) {
+      saveAlerts();
+      drawAlerts();
+    }
+  });
+  session.on('report_ack', () => notice(t('phone.report.stored')));
+
+  outbox.on('change', () => {
+    drawStatus();
+    drawRefused();
+  });
+  outbox.on('dropped', (entry) => {
+    notice(entry.kind === 'batch' ? t('phone.dropped.notice') : t('phone.refused.notice'));
+  });
+
+  // ---- The page -----------------------------------------------------------------------------
+
+  byId('share-toggle').addEventListener('click', () => setSharing(!sharing.active));
+  window.addEventListener('online', () => {
+    session.reconnectNow();
+    uploader.run();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') return;
+    session.reconnectNow();
+    checkSeen();
+  });
+  window.addEventListener('scroll', checkSeen, { passive: true });
+  // A new link opened in another window of this browser (the app stays here).
+  window.addEventListener('storage', (event) => {
+    if (event.key === TOKEN_KEY && event.newValue && event.newValue !== token) useToken(event.newValue);
+  });
+  onLanguageChange(() => {
+    setMenu(!menu.hidden);
+    drawAll();
+  });
+
+  // For browser tests: what waits, and a way not to wait for the next 5-second tick.
+  window.sweepPhone = {
+    pendingFixes: () => outbox.counts().fixes,
+    flushNow: async () => {
+      await outbox.sealAll();
+      await session.flush();
+    },
+  };
+
+  setMenu(false);
+  if (token) begin();
+  else drawAll();
+}
+
+main().catch((error) => {
+  console.error(error);
+  notice(t('phone.storage.failed'));
+});

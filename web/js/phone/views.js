@@ -1,0 +1,203 @@
+// What the phone app shows: the status bar, the task, the alerts, and what the server refused.
+// Every function here draws from state it is given; app.js decides when.
+
+import { byId, h } from '../dom.js';
+import { getLanguage, t } from '../i18n.js';
+import { formatClock } from '../time.js';
+
+/** "geo:56.0981,36.7902": opens the phone's map app at the point. */
+export const geoHref = (point) => `geo:${point.lat},${point.lon}?q=${point.lat},${point.lon}`;
+
+const coordinates = (point) => `${Number(point.lat).toFixed(5)}, ${Number(point.lon).toFixed(5)}`;
+
+function connectionText(state, refusal, linked) {
+  if (!linked) return t('phone.status.no_link');
+  switch (state) {
+    case 'online':
+      return t('phone.status.online');
+    case 'offline':
+      return t('phone.status.offline');
+    case 'stopped':
+      return refusal ? t('phone.status.refused') : t('phone.status.stopped');
+    default:
+      return t('phone.status.connecting');
+  }
+}
+
+/** The status bar: connection, who, sharing, and what waits to be sent. */
+export function renderStatus({ state, refusal, linked, name, sharing, counts }) {
+  const connection = byId('connection-state');
+  connection.dataset.state = linked ? state : 'stopped';
+  byId('connection-text').textContent = connectionText(state, refusal, linked);
+  byId('identity').hidden = !name;
+  byId('volunteer-name').textContent = name || '';
+  const badge = byId('sharing-badge');
+  badge.dataset.sharing = sharing ? 'on' : 'off';
+  badge.textContent = sharing ? t('phone.sharing.badge_on') : t('phone.sharing.badge_off');
+  const pending = byId('pending-count');
+  pending.textContent = String(counts.fixes);
+  pending.dataset.fixes = String(counts.fixes);
+  byId('pending-reports').textContent = String(counts.reports + counts.answers);
+  byId('pending-photos').textContent = String(counts.photos);
+  byId('pending').dataset.empty = String(counts.fixes + counts.reports + counts.answers + counts.photos === 0);
+}
+
+/** The clock warning, when the phone's clock is far from the server's. */
+export function renderClockWarning(offsetMinutes) {
+  const warning = byId('clock-warning');
+  warning.hidden = offsetMinutes === null;
+  if (offsetMinutes !== null) warning.textContent = t('phone.clock.off', { minutes: Math.abs(offsetMinutes) });
+}
+
+/** The current task, or "no task yet". */
+export function renderTask(task) {
+  byId('task-none').hidden = Boolean(task);
+  byId('task-body').hidden = !task;
+  if (!task) return;
+  byId('task-case').textContent = task.case_name || '';
+  byId('task-operation').textContent = task.operation_name || '';
+  byId('task-group-line').hidden = !task.group;
+  byId('task-group').textContent = task.group || '';
+  byId('task-instructions-block').hidden = !task.instructions;
+  byId('task-instructions').textContent = task.instructions || '';
+  const point = task.meeting_point;
+  byId('task-meeting-block').hidden = !point;
+  if (point) {
+    byId('task-meeting-coords').textContent = coordinates(point);
+    byId('task-meeting-link').href = geoHref(point);
+  }
+  byId('task-updated').textContent = task.updated_at
+    ? t('phone.task.updated', { time: formatClock(task.updated_at, getLanguage()) }) : '';
+}
+
+function answerText(entry) {
+  if (!entry.answer) return '';
+  const answer = entry.answer === 'going' ? t('phone.alert.answer_going') : t('phone.alert.answer_cant');
+  const eta = entry.answer === 'going' && entry.eta
+    ? t('phone.alert.eta_at', { time: formatClock(entry.eta, getLanguage()) }) : '';
+  const state = entry.answerState === 'stored' ? t('phone.alert.answer_stored') : t('phone.alert.answer_sending');
+  return [answer, eta, state].filter(Boolean).join(' · ');
+}
+
+/**
+ * The alerts list, newest first. Items are kept between renders (an arrival time being typed
+ * stays), only their parts are updated. `onAnswer(id, answer, etaInput)` for the buttons;
+ * `observe(li, entry)` for each item, to learn when it is seen.
+ */
+export function createAlertsView({ onAnswer, observe }) {
+  const list = byId('alerts');
+  const items = new Map();
+
+  function build(entry) {
+    const parts = {
+      urgent: h('strong', { className: 'alert-urgent' }),
+      from: h('span', { className: 'alert-from' }),
+      time: h('span', { className: 'alert-time' }),
+      fresh: h('span', { className: 'alert-new' }),
+      text: h('p', { className: 'alert-text' }),
+      place: h('a', { className: 'button button-quiet button-wide' }),
+      answerBlock: h('div', { className: 'alert-answer' }),
+      etaLabel: h('label', { attrs: { for: `eta-${entry.id}` } }),
+      eta: h('input', { type: 'time', id: `eta-${entry.id}`, className: 'eta-input' }),
+      going: h('button', { type: 'button', className: 'answer-button answer-going', dataset: { answer: 'going' } }),
+      cant: h('button', { type: 'button', className: 'answer-button answer-cant', dataset: { answer: 'cant' } }),
+      answered: h('p', { className: 'alert-answered', attrs: { 'aria-live': 'polite' } }),
+    };
+    parts.going.addEventListener('click', () => onAnswer(entry.id, 'going', parts.eta.value));
+    parts.cant.addEventListener('click', () => onAnswer(entry.id, 'cant', ''));
+    parts.answerBlock.append(
+      h('div', { className: 'eta-line' }, parts.etaLabel, parts.eta),
+      h('div', { className: 'answer-buttons' }, parts.going, parts.cant),
+      parts.answered,
+    );
+    const li = h('li', { className: 'alert', dataset: { alertId: entry.id } },
+      h('p', { className: 'alert-meta' }, parts.fresh, parts.urgent, parts.from, parts.time),
+      parts.text, parts.place, parts.answerBlock);
+    const item = { li, parts };
+    items.set(entry.id, item);
+    observe?.(li, entry);
+    return item;
+  }
+
+  function update({ li, parts }, entry, highlight) {
+    li.classList.toggle('alert-unread', highlight);
+    li.classList.toggle('alert-is-urgent', entry.urgent);
+    parts.fresh.hidden = !highlight;
+    parts.fresh.textContent = t('phone.alert.new');
+    parts.urgent.hidden = !entry.urgent;
+    parts.urgent.textContent = t('phone.alert.urgent');
+    parts.from.textContent = entry.from || '';
+    parts.time.textContent = entry.sent_at ? formatClock(entry.sent_at, getLanguage()) : '';
+    parts.text.textContent = entry.text || '';
+    parts.place.hidden = !entry.location;
+    if (entry.location) {
+      parts.place.href = geoHref(entry.location);
+      parts.place.textContent = t('phone.alert.open_place');
+    }
+    parts.answerBlock.hidden = !entry.asks_answer;
+    parts.etaLabel.textContent = t('phone.alert.eta');
+    parts.going.textContent = t('phone.alert.going');
+    parts.cant.textContent = t('phone.alert.cant');
+    parts.going.setAttribute('aria-pressed', String(entry.answer === 'going'));
+    parts.cant.setAttribute('aria-pressed', String(entry.answer === 'cant'));
+    parts.answered.textContent = answerText(entry);
+    parts.answered.hidden = !entry.answer;
+  }
+
+  return {
+    /** `highlighted(entry)`: whether it is still shown as new. */
+    render(entries, highlighted) {
+      const wanted = new Set(entries.map((entry) => entry.id));
+      for (const [id, item] of items) {
+        if (!wanted.has(id)) {
+          item.li.remove();
+          items.delete(id);
+        }
+      }
+      entries.forEach((entry, index) => {
+        const item = items.get(entry.id) || build(entry);
+        update(item, entry, highlighted(entry));
+        // Moved only when out of place, so a focused field keeps its focus.
+        if (list.children[index] !== item.li) list.insertBefore(item.li, list.children[index] || null);
+      });
+      byId('alerts-empty').hidden = entries.length > 0;
+      const unread = entries.filter((entry) => !entry.read).length;
+      const badge = byId('alerts-unread');
+      badge.hidden = unread === 0;
+      badge.textContent = t('phone.alerts.unread', { count: unread });
+    },
+  };
+}
+
+function refusalText(code) {
+  switch (code) {
+    case 'no_case':
+      return t('phone.refused.no_case');
+    case 'case_not_open':
+      return t('phone.refused.case_not_open');
+    case 'too_large':
+      return t('phone.refused.too_large');
+    case 'unsupported_type':
+    case 'unsupported_media_type':
+      return t('phone.refused.type');
+    default:
+      return t('phone.refused.other', { code: code || '?' });
+  }
+}
+
+/** Reports and photos the server refused, with "send again" and "discard"; batches dropped. */
+export function renderRefused({ refused, dropped, onRetry, onDiscard }) {
+  const section = byId('refused-section');
+  const droppedBatches = dropped.filter((entry) => entry.kind === 'batch');
+  section.hidden = refused.length === 0 && droppedBatches.length === 0;
+  byId('refused').replaceChildren(...refused.map((item) => h('li', { className: 'refused-item', dataset: { kind: item.kind, id: item.id } },
+    h('p', { className: 'refused-kind', text: item.kind === 'photo' ? t('phone.refused.photo') : t('phone.refused.report') }),
+    item.text ? h('p', { className: 'refused-text', text: item.text }) : null,
+    h('p', { className: 'refused-reason', text: refusalText(item.refusal?.code) }),
+    h('div', { className: 'refused-actions' },
+      h('button', { type: 'button', className: 'button button-primary', text: t('phone.refused.retry'), on: { click: () => onRetry(item) } }),
+      h('button', { type: 'button', className: 'button button-quiet', text: t('phone.refused.discard'), on: { click: () => onDiscard(item) } })))));
+  byId('dropped').replaceChildren(...droppedBatches.map((entry) => h('li', {
+    text: t('phone.dropped.batch', { count: entry.fixes ?? 0, code: entry.code || '?' }),
+  })));
+}
