@@ -40,7 +40,8 @@ use crate::{
 };
 
 /// Fatal refusals that a retry cannot cure; any other fatal error is followed by a reconnect.
-pub const PERMANENT_REFUSALS: [&str; 4] = ["device_unknown", "device_revoked", "account_disabled", "unsupported_protocol"];
+pub const PERMANENT_REFUSALS: [&str; 4] =
+    ["device_unknown", "device_revoked", "account_disabled", "unsupported_protocol"];
 
 /// The refusal that means "not now": the batch or report is kept and sent again.
 const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
@@ -398,7 +399,8 @@ impl Client {
     pub async fn wait_acknowledged(&self) -> Result<(), StopReason> {
         self.flush();
         let mut watcher = self.shared.subscribe();
-        let state = watcher.wait_for(|s| s.settled() || s.stopped.is_some()).await.expect("the client holds the sender");
+        let state =
+            watcher.wait_for(|s| s.settled() || s.stopped.is_some()).await.expect("the client holds the sender");
         match &state.stopped {
             Some(reason) if !state.settled() => Err(reason.clone()),
             _ => Ok(()),
@@ -730,7 +732,11 @@ enum Opening {
 }
 
 /// Connects, says `hello` and waits for `welcome`.
-fn open(url: &str, tls: Option<Connector>, hello: &ClientMessage) -> impl Future<Output = Result<(Socket, Welcome), Opening>> {
+fn open(
+    url: &str,
+    tls: Option<Connector>,
+    hello: &ClientMessage,
+) -> impl Future<Output = Result<(Socket, Welcome), Opening>> {
     let url = url.to_owned();
     let hello = hello.clone();
     async move {

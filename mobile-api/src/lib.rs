@@ -2,7 +2,8 @@
 //! simulator, any client) and a Sweep server exchange over a WebSocket at
 //! [`WEBSOCKET_PATH`]. Both ends use these types, and the same checks ([`Fix::check`],
 //! [`PositionBatch::check`]), so they always agree. `README.md` beside this crate describes
-//! the protocol with examples.
+//! the protocol with examples. With the `client` feature (on by default): [`client`], a client
+//! for the protocol, and [`sim`], the simulated volunteers of `sweep-sim`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

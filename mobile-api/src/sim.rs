@@ -338,15 +338,14 @@ impl Walker {
             Some(dt) => ((-dt / 120.0).exp(), (-dt / ERROR_MEMORY_S).exp()),
             None => (0.0, 0.0),
         };
-        self.quality = (1.0 + (self.quality - 1.0) * keep_quality
+        self.quality = (1.0
+            + (self.quality - 1.0) * keep_quality
             + 0.15 * (1.0 - keep_quality * keep_quality).sqrt() * self.normal())
         .clamp(0.6, 1.6);
         let sigma = self.realism.noise_m * self.quality / ACCURACY_PER_SIGMA;
         let fresh = (1.0 - keep_error * keep_error).sqrt() * sigma;
-        self.error = (
-            self.error.0 * keep_error + fresh * self.normal(),
-            self.error.1 * keep_error + fresh * self.normal(),
-        );
+        self.error =
+            (self.error.0 * keep_error + fresh * self.normal(), self.error.1 * keep_error + fresh * self.normal());
         let seen = Local { east: place.east + self.error.0, north: place.north + self.error.1 };
         let point = self.search.to_point(seen);
         let accuracy = (self.realism.noise_m * self.quality).max(1.0);
@@ -483,7 +482,7 @@ impl fmt::Display for Progress {
         }
         write!(
             f,
-            "; fixes: {} sent, {} acknowledged, {} pending in {} batches",
+            "; fixes: {} recorded, {} acknowledged; pending: {} fixes, {} batches",
             self.fixes_recorded, self.fixes_acked, self.fixes_pending, self.batches_pending
         )?;
         if self.fixes_refused > 0 {
@@ -520,12 +519,12 @@ impl fmt::Display for Summary {
             clock_text(p.sim_seconds),
             p.elapsed.as_secs()
         )?;
-        write!(f, "fixes: {} sent, {} acknowledged", p.fixes_recorded, p.fixes_acked)?;
+        write!(f, "fixes: {} recorded, {} acknowledged", p.fixes_recorded, p.fixes_acked)?;
         if p.fixes_refused > 0 {
             write!(f, ", {} refused", p.fixes_refused)?;
         }
         if p.fixes_pending > 0 {
-            write!(f, ", {} never acknowledged (in {} batches)", p.fixes_pending, p.batches_pending)?;
+            write!(f, ", {} never acknowledged", p.fixes_pending)?;
         }
         if p.stopped > 0 {
             write!(f, "; {} devices refused by the server", p.stopped)?;
@@ -756,7 +755,8 @@ mod tests {
             }
         }
         let noisy = tracks(&search, &mut walkers(&search, 5, Realism { noise_m: 4.0, ..NO_REALISM }), 3600);
-        let gaps: Vec<f64> = noisy.windows(2).flat_map(|p| p[0].iter().zip(&p[1]).map(|(a, b)| a.distance(*b))).collect();
+        let gaps: Vec<f64> =
+            noisy.windows(2).flat_map(|p| p[0].iter().zip(&p[1]).map(|(a, b)| a.distance(*b))).collect();
         let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
         assert!((mean - 20.0).abs() < 3.0, "mean {mean}");
     }
@@ -767,8 +767,8 @@ mod tests {
         let exact = tracks(&search, &mut walkers(&search, 3, NO_REALISM), one_pass_s(&search));
         for track in &exact {
             for step in track.windows(2).map(|w| w[0].distance(w[1])) {
-                // Shorter only where a step cuts a corner at a turn.
-                assert!((0.84..=1.201).contains(&step), "{step}");
+                // Shorter only where a step cuts a corner at a turn; 1e-7° rounding is about a centimetre.
+                assert!((0.84..=1.22).contains(&step), "{step}");
             }
         }
         let noisy = tracks(&search, &mut walkers(&search, 3, Realism { noise_m: 4.0, ..NO_REALISM }), 3600);
@@ -787,7 +787,10 @@ mod tests {
             for i in 0..=steps {
                 for j in 0..=steps {
                     let p = Local { east: i as f64 * 5.0, north: j as f64 * 5.0 };
-                    assert!(exact.iter().flatten().any(|f| f.distance(p) <= seen), "{p:?} unseen ({side} m, {volunteers})");
+                    assert!(
+                        exact.iter().flatten().any(|f| f.distance(p) <= seen),
+                        "{p:?} unseen ({side} m, {volunteers})"
+                    );
                 }
             }
         }

@@ -97,4 +97,3 @@ pub fn answer_all(message: &ClientMessage) -> Reply {
         _ => Reply::Nothing,
     }
 }
-

@@ -112,7 +112,10 @@ pub async fn send(conn: &mut PgConnection, operation: Uuid, alert: NewAlert, aut
         }
     }
     if recipients.is_empty() {
-        return Err(ApiError::invalid("no_recipients", "nobody in the operation matches: the message would reach no one"));
+        return Err(ApiError::invalid(
+            "no_recipients",
+            "nobody in the operation matches: the message would reach no one",
+        ));
     }
     let audience = json!({ "operation": operation, "group": alert.group_id, "volunteers": alert.volunteer_ids });
     let id: Uuid = sqlx::query_scalar(
@@ -169,10 +172,11 @@ pub async fn of_operation(conn: &mut PgConnection, operation: Uuid) -> sqlx::Res
     .await?;
     let mut alerts = Vec::with_capacity(rows.len());
     for row in rows {
-        let recipients: Vec<Recipient> = sqlx::query_as(&format!("{SELECT_RECIPIENT} WHERE r.alert_id = $1 ORDER BY u.display_name"))
-            .bind(row.id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let recipients: Vec<Recipient> =
+            sqlx::query_as(&format!("{SELECT_RECIPIENT} WHERE r.alert_id = $1 ORDER BY u.display_name"))
+                .bind(row.id)
+                .fetch_all(&mut *conn)
+                .await?;
         alerts.push(AlertView {
             id: row.id,
             text: row.text,
@@ -220,7 +224,8 @@ struct PhoneRow {
     answer: Option<String>,
 }
 
-const SELECT_FOR_PHONE: &str = "SELECT a.id, a.case_id, a.text, ST_Y(a.location) AS lat, ST_X(a.location) AS lon, a.urgent,
+const SELECT_FOR_PHONE: &str =
+    "SELECT a.id, a.case_id, a.text, ST_Y(a.location) AS lat, ST_X(a.location) AS lon, a.urgent,
         a.asks_answer, a.sent_by_name, a.sent_at, r.answer
  FROM alerts a JOIN alert_recipients r ON r.alert_id = a.id";
 

@@ -32,7 +32,9 @@ pub async fn deliver(state: &AppState, alert_id: Uuid) -> sqlx::Result<bool> {
         alert: Arc::new(alert),
         recipients: Arc::new(recipients.into_iter().collect()),
     });
-    state.hub.publish(Audience::Staff, json!({ "type": "alert.sent", "alert_id": alert_id, "operation_id": operation }));
+    state
+        .hub
+        .publish(Audience::Staff, json!({ "type": "alert.sent", "alert_id": alert_id, "operation_id": operation }));
     Ok(true)
 }
 
@@ -40,7 +42,9 @@ pub async fn deliver(state: &AppState, alert_id: Uuid) -> sqlx::Result<bool> {
 pub async fn deliver_answer(state: &AppState, alert_id: Uuid, volunteer: Uuid) -> sqlx::Result<bool> {
     let mut conn = state.db.acquire().await?;
     if let Some(recipient) = alert::recipient(&mut conn, alert_id, volunteer).await? {
-        state.hub.publish(Audience::Staff, json!({ "type": "alert.answer", "alert_id": alert_id, "recipient": recipient }));
+        state
+            .hub
+            .publish(Audience::Staff, json!({ "type": "alert.answer", "alert_id": alert_id, "recipient": recipient }));
     }
     Ok(true)
 }

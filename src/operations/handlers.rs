@@ -48,7 +48,8 @@ pub async fn create(
     Json(request): Json<NewOperation>,
 ) -> ApiResult<(StatusCode, Json<Operation>)> {
     let mut tx = state.db.begin().await?;
-    let id = operation::create(&mut tx, case_id, &request.name, request.meeting_point_id, &author(&auth.principal)).await?;
+    let id =
+        operation::create(&mut tx, case_id, &request.name, request.meeting_point_id, &author(&auth.principal)).await?;
     AuditEvent::new("operation.create")
         .on("operation", id)
         .details(json!({ "case": case_id }))
@@ -80,7 +81,10 @@ pub async fn of_case(
 /// Every operation that is not finished, newest first.
 #[utoipa::path(get, path = "/api/operations", tag = "operations",
     responses((status = 200, body = Vec<Operation>), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn current(State(state): State<AppState>, _auth: Authorized<ReadOperationalMap>) -> ApiResult<Json<Vec<Operation>>> {
+pub async fn current(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadOperationalMap>,
+) -> ApiResult<Json<Vec<Operation>>> {
     let mut conn = state.db.acquire().await?;
     Ok(Json(operation::list(&mut conn, None).await?))
 }

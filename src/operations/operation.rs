@@ -158,8 +158,10 @@ async fn record(
     text: String,
     details: Value,
 ) -> ApiResult<()> {
-    let case_id: Uuid =
-        sqlx::query_scalar("SELECT case_id FROM operations WHERE id = $1").bind(operation).fetch_one(&mut *conn).await?;
+    let case_id: Uuid = sqlx::query_scalar("SELECT case_id FROM operations WHERE id = $1")
+        .bind(operation)
+        .fetch_one(&mut *conn)
+        .await?;
     sqlx::query("UPDATE operations SET updated_at = now() WHERE id = $1").bind(operation).execute(&mut *conn).await?;
     let mut details = details;
     details["operation"] = json!(operation);
@@ -384,13 +386,15 @@ pub async fn join(
             record(conn, elsewhere, author, format!("− {name}"), details).await?;
         }
     }
-    sqlx::query("INSERT INTO operation_members (operation_id, volunteer_id, group_id, added_by) VALUES ($1, $2, $3, $4)")
-        .bind(operation)
-        .bind(volunteer)
-        .bind(group)
-        .bind(author.user_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO operation_members (operation_id, volunteer_id, group_id, added_by) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(operation)
+    .bind(volunteer)
+    .bind(group)
+    .bind(author.user_id)
+    .execute(&mut *conn)
+    .await?;
     let details = json!({ "event": "member_joined", "volunteer": volunteer, "name": name, "group": group });
     record(conn, operation, author, format!("+ {name}"), details).await
 }

@@ -268,7 +268,9 @@ async fn deliver(state: &AppState, notice: Notice) {
             crate::tracking::live::publish_stored(state, *chunk_id, *back).await
         }
         Notice::PhoneOpened { volunteer_id } => crate::tracking::live::app_opened(state, *volunteer_id).await,
-        Notice::OperationChanged { operation_id } => crate::tracking::live::operation_changed(state, *operation_id).await,
+        Notice::OperationChanged { operation_id } => {
+            crate::tracking::live::operation_changed(state, *operation_id).await
+        }
         Notice::Alert { alert_id } => crate::alerts::deliver(state, *alert_id).await,
         Notice::AlertAnswered { alert_id, volunteer_id } => {
             crate::alerts::deliver_answer(state, *alert_id, *volunteer_id).await

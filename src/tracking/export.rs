@@ -76,7 +76,13 @@ impl VolunteerTrack {
 }
 
 /// The fixes of each volunteer in `scope` (rows of volunteer, from, to).
-async fn tracks(conn: &mut PgConnection, scope_sql: &str, id: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<VolunteerTrack>> {
+async fn tracks(
+    conn: &mut PgConnection,
+    scope_sql: &str,
+    id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<VolunteerTrack>> {
     sqlx::query_as(&format!(
         "WITH scope AS ({scope_sql}),
          windows AS (SELECT volunteer_id, greatest(since, $2) AS since, least(until, $3) AS until FROM scope),
@@ -178,9 +184,12 @@ pub async fn export(
     let geo = match request.format.as_deref() {
         None | Some("gpx") => false,
         Some("geojson") => true,
-        Some(other) => return Err(ApiError::bad_request("invalid_format", format!("format {other}: use gpx or geojson"))),
+        Some(other) => {
+            return Err(ApiError::bad_request("invalid_format", format!("format {other}: use gpx or geojson")))
+        }
     };
-    let to = request.to.unwrap_or_else(Utc::now);
+    // Phones' clocks run a little ahead: fixes up to the allowed drift count as now.
+    let to = request.to.unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(mobile_api::MAX_CLOCK_AHEAD_SECONDS));
     let mut conn = state.db.acquire().await?;
     let (kind, id, scope, name, default_from) = match (request.volunteer_id, request.group_id, request.operation_id) {
         (Some(volunteer), None, None) => {
@@ -192,7 +201,8 @@ pub async fn export(
                 .fetch_optional(&mut *conn)
                 .await?;
             let name = name.ok_or_else(|| ApiError::not_found("volunteer"))?;
-            let scope = "SELECT $1::uuid AS volunteer_id, '-infinity'::timestamptz AS since, 'infinity'::timestamptz AS until";
+            let scope =
+                "SELECT $1::uuid AS volunteer_id, '-infinity'::timestamptz AS since, 'infinity'::timestamptz AS until";
             ("volunteer", volunteer, scope, name, to - chrono::Duration::hours(24))
         }
         (None, Some(group), None) => {
@@ -208,7 +218,7 @@ pub async fn export(
             let name = name.ok_or_else(|| ApiError::not_found("group"))?;
             let scope = "SELECT volunteer_id, joined_at AS since, coalesce(left_at, 'infinity') AS until
                          FROM operation_members WHERE group_id = $1";
-            ("group", group, scope, name, DateTime::<Utc>::MIN_UTC)
+            ("group", group, scope, name, mobile_api::earliest())
         }
         (None, None, Some(operation)) => {
             if !may_manage_for(&auth.principal, Uuid::nil()) {
@@ -221,7 +231,7 @@ pub async fn export(
             let name = name.ok_or_else(|| ApiError::not_found("operation"))?;
             let scope = "SELECT volunteer_id, joined_at AS since, coalesce(left_at, 'infinity') AS until
                          FROM operation_members WHERE operation_id = $1";
-            ("operation", operation, scope, name, DateTime::<Utc>::MIN_UTC)
+            ("operation", operation, scope, name, mobile_api::earliest())
         }
         _ => {
             return Err(ApiError::bad_request(
@@ -247,7 +257,8 @@ pub async fn export(
         ("application/gpx+xml", "gpx", gpx(&name, &tracks))
     };
     let disposition = format!("attachment; filename=\"{file}.{extension}\"");
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response())
 }
 
 #[cfg(test)]

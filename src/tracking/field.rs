@@ -39,17 +39,23 @@ impl Refusal {
 
 /// The case a report from `volunteer` goes to: the one named (if they search for it), or the
 /// case of their current task.
-async fn case_for(conn: &mut PgConnection, volunteer: Uuid, named: Option<Uuid>) -> sqlx::Result<Result<Uuid, Refusal>> {
+async fn case_for(
+    conn: &mut PgConnection,
+    volunteer: Uuid,
+    named: Option<Uuid>,
+) -> sqlx::Result<Result<Uuid, Refusal>> {
     let case: Option<Uuid> = match named {
-        Some(case) => sqlx::query_scalar(
-            "SELECT c.id FROM cases c WHERE c.id = $2 AND c.status <> 'closed'
+        Some(case) => {
+            sqlx::query_scalar(
+                "SELECT c.id FROM cases c WHERE c.id = $2 AND c.status <> 'closed'
                AND EXISTS (SELECT 1 FROM operation_members m JOIN operations o ON o.id = m.operation_id
                            WHERE m.volunteer_id = $1 AND o.case_id = c.id)",
-        )
-        .bind(volunteer)
-        .bind(case)
-        .fetch_optional(&mut *conn)
-        .await?,
+            )
+            .bind(volunteer)
+            .bind(case)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
         None => {
             let current: Option<Uuid> = sqlx::query_scalar(
                 "SELECT o.case_id FROM operation_members m JOIN operations o ON o.id = m.operation_id
@@ -67,7 +73,9 @@ async fn case_for(conn: &mut PgConnection, volunteer: Uuid, named: Option<Uuid>)
                 .await?
         }
     };
-    Ok(case.ok_or_else(|| Refusal::new("case_not_open", "the case is closed, unknown, or not one this volunteer searches for")))
+    Ok(case.ok_or_else(|| {
+        Refusal::new("case_not_open", "the case is closed, unknown, or not one this volunteer searches for")
+    }))
 }
 
 fn entry_kind(kind: ReportKind) -> EntryKind {
@@ -173,10 +181,14 @@ async fn device_owner(conn: &mut PgConnection, headers: &HeaderMap) -> ApiResult
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::unauthenticated("device_token_required", "send the device token as Authorization: Bearer …"))?;
+        .ok_or_else(|| {
+            ApiError::unauthenticated("device_token_required", "send the device token as Authorization: Bearer …")
+        })?;
     match devices::authenticate(conn, token).await? {
         Ok(owner) => Ok(owner),
-        Err(TokenRefusal::Unknown) => Err(ApiError::unauthenticated("device_unknown", "this device token is not known")),
+        Err(TokenRefusal::Unknown) => {
+            Err(ApiError::unauthenticated("device_unknown", "this device token is not known"))
+        }
         Err(TokenRefusal::Revoked) => Err(ApiError::unauthenticated("device_revoked", "this device was revoked")),
         Err(TokenRefusal::AccountDisabled) => {
             Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "this volunteer's account is disabled"))
@@ -209,7 +221,10 @@ pub async fn upload_photo(
     };
     let caption = params.caption.as_deref().map(str::trim).filter(|c| !c.is_empty());
     if caption.is_some_and(|c| c.chars().count() > MAX_REPORT_CHARS) {
-        return Err(ApiError::bad_request("invalid_parameters", format!("a caption has at most {MAX_REPORT_CHARS} characters")));
+        return Err(ApiError::bad_request(
+            "invalid_parameters",
+            format!("a caption has at most {MAX_REPORT_CHARS} characters"),
+        ));
     }
     if params.time.is_some_and(|t| t > Utc::now() + chrono::Duration::minutes(10)) {
         return Err(ApiError::bad_request("time_in_future", "the photo's time is in the future"));

@@ -45,7 +45,8 @@ async fn accept(state: &AppState, token: &str, fix: Fix, source: Source) -> ApiR
         }
     };
     let fixes = std::slice::from_ref(&fix);
-    let stored = store::store(&mut tx, owner.volunteer_id, Origin::Device(owner.device_id), source, None, fixes).await?;
+    let stored =
+        store::store(&mut tx, owner.volunteer_id, Origin::Device(owner.device_id), source, None, fixes).await?;
     let back = match &stored {
         Stored::New(chunk) => live::announce_batch(&mut tx, state, chunk, fixes).await?,
         Stored::Replay => false,

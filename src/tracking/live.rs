@@ -66,7 +66,15 @@ pub async fn announce_batch(
 }
 
 /// After the commit: hands the batch to this instance's consoles.
-pub fn publish(state: &AppState, volunteer: Uuid, name: &str, fixes: &[Fix], chunk: &NewChunk, source: Source, back: bool) {
+pub fn publish(
+    state: &AppState,
+    volunteer: Uuid,
+    name: &str,
+    fixes: &[Fix],
+    chunk: &NewChunk,
+    source: Source,
+    back: bool,
+) {
     state.hub.publish_positions(update(volunteer, name, fixes, chunk, source));
     if back {
         let newest = fixes.iter().max_by_key(|f| f.time).expect("a batch has fixes");
@@ -147,7 +155,8 @@ pub async fn app_opened(state: &AppState, volunteer: Uuid) -> sqlx::Result<bool>
         .fetch_optional(&state.db)
         .await?;
     if let Some(name) = name {
-        let message = json!({ "type": "volunteer.app_opened", "volunteer": { "id": volunteer, "name": name }, "at": Utc::now() });
+        let message =
+            json!({ "type": "volunteer.app_opened", "volunteer": { "id": volunteer, "name": name }, "at": Utc::now() });
         state.hub.publish(Audience::Staff, message);
     }
     Ok(true)
@@ -189,14 +198,20 @@ impl Watch {
 const TEAM_WINDOW_HOURS: i32 = 12;
 
 /// The snapshot a console gets when it starts watching (or falls behind): `map.snapshot`.
-pub async fn snapshot(conn: &mut PgConnection, state: &AppState, operation: Option<Uuid>) -> sqlx::Result<(Watch, Value)> {
+pub async fn snapshot(
+    conn: &mut PgConnection,
+    state: &AppState,
+    operation: Option<Uuid>,
+) -> sqlx::Result<(Watch, Value)> {
     let members: Vec<Uuid> = match operation {
         Some(id) => crate::operations::operation::member_ids(&mut *conn, id).await?,
-        None => sqlx::query_scalar(&format!(
-            "SELECT volunteer_id FROM last_positions WHERE at > now() - interval '{TEAM_WINDOW_HOURS} hours'"
-        ))
-        .fetch_all(&mut *conn)
-        .await?,
+        None => {
+            sqlx::query_scalar(&format!(
+                "SELECT volunteer_id FROM last_positions WHERE at > now() - interval '{TEAM_WINDOW_HOURS} hours'"
+            ))
+            .fetch_all(&mut *conn)
+            .await?
+        }
     };
     let volunteers: Value = sqlx::query_scalar(
         "WITH v AS (SELECT u.id, u.display_name, m.group_id FROM users u

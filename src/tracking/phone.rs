@@ -37,36 +37,36 @@ async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
     socket.send(Message::Text(text.into())).await.is_ok()
 }
 
+/// A refusal of a message that did not parse (not fatal).
+fn refusal(code: &str, message: impl Into<String>) -> ProtocolError {
+    ProtocolError { code: code.into(), message: message.into(), seq: None, id: None, fatal: false }
+}
+
 fn error(code: &str, message: impl Into<String>, seq: Option<u64>, fatal: bool) -> ServerMessage {
     ServerMessage::Error(ProtocolError { code: code.into(), message: message.into(), seq, id: None, fatal })
 }
 
 /// The next text message, or `None` when the connection is over.
-async fn next_text(socket: &mut WebSocket) -> Option<Result<String, ServerMessage>> {
+async fn next_text(socket: &mut WebSocket) -> Option<Result<String, ProtocolError>> {
     loop {
         match socket.recv().await? {
             Ok(Message::Text(text)) => return Some(Ok(text.to_string())),
-            Ok(Message::Binary(_)) => {
-                return Some(Err(error("invalid_message", "messages are JSON text frames", None, false)))
-            }
+            Ok(Message::Binary(_)) => return Some(Err(refusal("invalid_message", "messages are JSON text frames"))),
             Ok(Message::Close(_)) | Err(_) => return None,
             Ok(_) => continue,
         }
     }
 }
 
-fn parse(text: &str) -> Result<ClientMessage, ServerMessage> {
+fn parse(text: &str) -> Result<ClientMessage, ProtocolError> {
     if text.len() > MAX_MESSAGE_BYTES {
-        return Err(error(
+        return Err(refusal(
             "too_large",
             format!("a message may have at most {MAX_MESSAGE_BYTES} bytes; send smaller batches"),
-            None,
-            false,
         ));
     }
-    serde_json::from_str(text).map_err(|e| {
-        error("invalid_message", format!("not a message of protocol {PROTOCOL_VERSION}: {e}"), None, false)
-    })
+    serde_json::from_str(text)
+        .map_err(|e| refusal("invalid_message", format!("not a message of protocol {PROTOCOL_VERSION}: {e}")))
 }
 
 async fn run(state: AppState, mut socket: WebSocket) {
@@ -102,7 +102,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
         };
         let Some(incoming) = incoming else { return };
         let reply = match incoming.and_then(|text| parse(&text)) {
-            Err(refusal) => Some(refusal),
+            Err(refusal) => Some(ServerMessage::Error(refusal)),
             Ok(ClientMessage::Hello(_)) => {
                 Some(error("already_authenticated", "this connection has said hello already", None, false))
             }
@@ -214,7 +214,13 @@ async fn alert_answer(
 }
 
 fn refusal_for(code: &str, message: impl Into<String>, id: uuid::Uuid) -> ServerMessage {
-    ServerMessage::Error(ProtocolError { code: code.into(), message: message.into(), seq: None, id: Some(id), fatal: false })
+    ServerMessage::Error(ProtocolError {
+        code: code.into(),
+        message: message.into(),
+        seq: None,
+        id: Some(id),
+        fatal: false,
+    })
 }
 
 /// Stores a report in the case's log and answers `report_ack` once committed.
@@ -258,12 +264,8 @@ async fn greet(state: &AppState, socket: &mut WebSocket) -> Option<DeviceOwner> 
             .await;
             return None;
         }
-        Err(ServerMessage::Error(refusal)) => {
+        Err(refusal) => {
             send(socket, &ServerMessage::Error(ProtocolError { fatal: true, ..refusal })).await;
-            return None;
-        }
-        Err(other) => {
-            send(socket, &other).await;
             return None;
         }
     };

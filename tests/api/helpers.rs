@@ -249,6 +249,13 @@ pub struct Live {
 }
 
 impl Live {
+    /// Sends a request to the server.
+    pub async fn send(&mut self, message: Value) {
+        use futures::SinkExt;
+        let text = tokio_tungstenite::tungstenite::Message::Text(message.to_string().into());
+        self.socket.send(text).await.unwrap();
+    }
+
     /// The next JSON message, waiting at most 5 seconds.
     pub async fn next_message(&mut self) -> Value {
         use futures::StreamExt;
@@ -257,7 +264,7 @@ impl Live {
                 .await
                 .expect("a live message within 5 s")
                 .expect("the channel is open")
-                .unwrap();
+                .unwrap_or_else(|e| panic!("the live channel failed: {e}"));
             if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
                 return serde_json::from_str(&text).unwrap();
             }

@@ -56,11 +56,26 @@ impl Phone {
         }
     }
 
+    /// Says hello; after a `welcome`, also reads the `task` that follows it.
     pub async fn hello(url: &str, token: &str) -> (Self, Value) {
         let mut phone = Self::connect(url).await;
         phone.send(json!({"type": "hello", "protocol": 1, "device_token": token, "app": "test"})).await;
         let welcome = phone.receive().await;
+        if welcome["type"] == "welcome" {
+            let task = phone.receive().await;
+            assert_eq!(task["type"], "task", "the task follows the welcome: {task}");
+        }
         (phone, welcome)
+    }
+
+    /// The next message of `kind`, skipping others.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let message = self.receive().await;
+            if message["type"] == kind {
+                return message;
+            }
+        }
     }
 
     pub async fn batch(&mut self, seq: u64, fixes: Vec<Value>) -> Value {

@@ -83,7 +83,8 @@ fn read_tokens(text: &str) -> Vec<String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = Options::parse();
-    let mut tokens: Vec<String> = options.tokens.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let mut tokens: Vec<String> =
+        options.tokens.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
     if let Some(path) = &options.tokens_file {
         match std::fs::read_to_string(path) {
             Ok(text) => tokens.extend(read_tokens(&text)),

@@ -332,8 +332,12 @@ async function main() {
 
   const correctedNow = () => Date.now() + (clockIsOff() ? ui.clockOffsetMs : 0);
 
+  // A full disk fails every fix (one a second): say it once a minute, not every time.
+  let storageFailedAt = 0;
   function storageFailed(error) {
     console.error(error);
+    if (Date.now() - storageFailedAt < 60000) return;
+    storageFailedAt = Date.now();
     notice(t('phone.storage.failed'));
   }
 
@@ -543,6 +547,11 @@ async function main() {
     checkSeen();
   });
   window.addEventListener('scroll', checkSeen, { passive: true });
+  // A link opened while the app is on screen changes only the fragment: no new page load.
+  window.addEventListener('hashchange', () => {
+    const found = tokenFromAddress();
+    if (found && found !== token) useToken(found);
+  });
   // A new link opened in another window of this browser (the app stays here).
   window.addEventListener('storage', (event) => {
     if (event.key === TOKEN_KEY && event.newValue && event.newValue !== token) useToken(event.newValue);

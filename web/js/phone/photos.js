@@ -18,6 +18,7 @@ export function photoUploadUrl(id, params = {}) {
 // Answers that say this photo will never be taken as it is: kept aside for the volunteer.
 const REFUSALS = {
   400: 'invalid_photo',
+  409: 'duplicate_id',
   413: 'too_large',
   415: 'unsupported_type',
   422: 'no_case',
@@ -26,7 +27,7 @@ const REFUSALS = {
 /**
  * The uploader. `run()` uploads what waits, oldest first, until the queue is empty or the
  * network fails (then it tries again after 30 s, or at the next `run()`: after a welcome, or a
- * new photo). A 401 (the device token is refused) stops it until the next `run()`.
+ * new photo). A 401 or 403 (the device is refused) stops it until the next `run()`.
  * `onEvent({type: "uploaded" | "refused" | "failed", id, status})` reports each outcome.
  */
 export function createPhotoUploader({ outbox, getToken, fetchImpl = globalThis.fetch, timers = globalThis, onEvent = () => {} }) {
@@ -60,8 +61,9 @@ export function createPhotoUploader({ outbox, getToken, fetchImpl = globalThis.f
       onEvent({ type: 'uploaded', id: record.id, status: response.status });
       return 'uploaded';
     }
-    if (response.status === 401) {
-      onEvent({ type: 'failed', id: record.id, status: 401 });
+    // The device token is refused (401), or its volunteer's account is disabled (403).
+    if (response.status === 401 || response.status === 403) {
+      onEvent({ type: 'failed', id: record.id, status: response.status });
       return 'unauthorized';
     }
     if (REFUSALS[response.status]) {

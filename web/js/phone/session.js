@@ -65,6 +65,7 @@ export function createPhoneSession({
   const readsOwed = new Set();
   let pumping = false;
   let pumpAgain = false;
+  let inbound = Promise.resolve();
 
   const setState = (next) => {
     if (next === state) return;
@@ -114,7 +115,8 @@ export function createPhoneSession({
         return;
       }
       if (!message || typeof message.type !== 'string') return;
-      handle(message).catch((error) => console.error(error));
+      // One message at a time, in order: an ack must not overtake the refusal before it.
+      inbound = inbound.then(() => (socket === ws ? handle(message) : null)).catch((error) => console.error(error));
     };
     ws.onclose = () => {
       if (socket !== ws) return;
@@ -232,15 +234,15 @@ export function createPhoneSession({
         await pump();
         return;
       case 'ack':
+        await outbox.acknowledgeBatch(message.seq);
         batchesInFlight.delete(message.seq);
         retryAt.delete(`b${message.seq}`);
-        await outbox.acknowledgeBatch(message.seq);
         dispatcher.emit('ack', message);
         await pump();
         return;
       case 'report_ack':
-        reportsSent.delete(message.id);
         await outbox.acknowledgeReport(message.id);
+        reportsSent.delete(message.id);
         dispatcher.emit('report_ack', message);
         return;
       case 'answer_ack': {
@@ -274,14 +276,14 @@ export function createPhoneSession({
     }
     const later = code === 'storage_unavailable';
     if (error.seq !== undefined && error.seq !== null && outbox.hasBatch(error.seq)) {
-      batchesInFlight.delete(error.seq);
       if (later) retryAt.set(`b${error.seq}`, now() + RETRY_AFTER_MS);
       else await outbox.dropBatch(error.seq, code, error.message);
+      batchesInFlight.delete(error.seq);
       await pump();
     } else if (error.id && outbox.isPendingReport(error.id)) {
-      reportsSent.delete(error.id);
       if (later) retryAt.set(`r${error.id}`, now() + RETRY_AFTER_MS);
       else await outbox.refuseReport(error.id, code, error.message);
+      reportsSent.delete(error.id);
     } else if (error.id && outbox.answerVersion(error.id) !== null) {
       const sent = answersSent.get(error.id) || [];
       sent.shift();

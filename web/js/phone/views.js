@@ -81,10 +81,9 @@ function answerText(entry) {
 
 /**
  * The alerts list, newest first. Items are kept between renders (an arrival time being typed
- * stays), only their parts are updated. `onAnswer(id, answer, etaInput)` for the buttons;
- * `observe(li, entry)` for each item, to learn when it is seen.
+ * stays), only their parts are updated. `onAnswer(id, answer, etaInput)` for the buttons.
  */
-export function createAlertsView({ onAnswer, observe }) {
+export function createAlertsView({ onAnswer }) {
   const list = byId('alerts');
   const items = new Map();
 
@@ -115,7 +114,6 @@ export function createAlertsView({ onAnswer, observe }) {
       parts.text, parts.place, parts.answerBlock);
     const item = { li, parts };
     items.set(entry.id, item);
-    observe?.(li, entry);
     return item;
   }
 
@@ -188,7 +186,9 @@ function refusalText(code) {
 /** Reports and photos the server refused, with "send again" and "discard"; batches dropped. */
 export function renderRefused({ refused, dropped, onRetry, onDiscard }) {
   const section = byId('refused-section');
-  const droppedBatches = dropped.filter((entry) => entry.kind === 'batch');
+  // Refused batches are only noted (their fixes are gone); the note is shown for a day.
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
+  const droppedBatches = dropped.filter((entry) => entry.kind === 'batch' && Date.parse(entry.at) > dayAgo);
   section.hidden = refused.length === 0 && droppedBatches.length === 0;
   byId('refused').replaceChildren(...refused.map((item) => h('li', { className: 'refused-item', dataset: { kind: item.kind, id: item.id } },
     h('p', { className: 'refused-kind', text: item.kind === 'photo' ? t('phone.refused.photo') : t('phone.refused.report') }),

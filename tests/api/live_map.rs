@@ -1,0 +1,122 @@
+//! The live map: a console watching an operation gets a snapshot, then each stored batch; the
+//! dispatcher is told when a volunteer opens the app or comes back; two instances on one
+//! database show each other's phones.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+use sweep::auth::Role;
+
+use crate::field::{case_with_operation, join};
+use crate::helpers::{spawn_app, spawn_app_with};
+use crate::tracking::{fix, volunteer_with_device, Phone};
+
+#[tokio::test]
+async fn a_console_watching_an_operation_gets_a_snapshot_then_its_members_positions_only() {
+    let app = spawn_app().await;
+    let (member, token) = volunteer_with_device(&app, "member").await;
+    let (_, outsider_token) = volunteer_with_device(&app, "outsider").await;
+    let (_, operation, _, coordinator) = case_with_operation(&app).await;
+    join(&app, &coordinator, &operation, member, None).await;
+    let (mut phone, _) = Phone::hello(&app.url, &token).await;
+    let (mut outsider, _) = Phone::hello(&app.url, &outsider_token).await;
+    let earlier = Utc::now() - Duration::minutes(5);
+    let track: Vec<Value> =
+        (0..3).map(|i| fix(earlier + Duration::seconds(i * 5), 56.1 + i as f64 * 1e-4, 36.8)).collect();
+    assert_eq!(phone.batch(1, track).await["type"], "ack");
+
+    app.create_user("watcher", Role::Coordinator).await;
+    let cookie = app.session_cookie("watcher").await;
+    let mut console = app.live(&cookie).await;
+    console.send(json!({"type": "map.watch", "operation_id": operation})).await;
+    let snapshot = console.next_of("map.snapshot").await;
+    assert_eq!(snapshot["operation_id"], operation);
+    assert_eq!((snapshot["stale_after_s"].as_u64(), snapshot["offline_after_s"].as_u64()), (Some(120), Some(600)));
+    let volunteers = snapshot["volunteers"].as_array().unwrap();
+    assert_eq!(volunteers.len(), 1, "only the operation's members: {volunteers:?}");
+    assert_eq!(volunteers[0]["name"], "Test member");
+    assert_eq!(volunteers[0]["track"].as_array().unwrap().len(), 3);
+    assert!((volunteers[0]["last"]["lat"].as_f64().unwrap() - 56.1002).abs() < 1e-9);
+
+    // The outsider's fixes do not come; the member's do, as soon as they are stored.
+    assert_eq!(outsider.batch(1, vec![fix(Utc::now(), 55.0, 37.0)]).await["type"], "ack");
+    let now = Utc::now();
+    assert_eq!(
+        phone.batch(2, vec![fix(now - Duration::seconds(1), 56.1004, 36.8), fix(now, 56.1005, 36.8)]).await["type"],
+        "ack"
+    );
+    let delta = console.next_of("map.positions").await;
+    assert_eq!(delta["volunteer"]["name"], "Test member");
+    assert_eq!(delta["fixes"].as_array().unwrap().len(), 2);
+    assert_eq!(delta["fixes"][1][1], 56.1005);
+    assert_eq!(delta["last"]["lat"], 56.1005);
+    assert_eq!(delta["last"]["source"], "app");
+
+    // A late batch (from before the last position) is drawn on the track without moving the marker.
+    assert_eq!(phone.batch(3, vec![fix(earlier - Duration::minutes(1), 56.0999, 36.8)]).await["type"], "ack");
+    let late = console.next_of("map.positions").await;
+    assert_eq!(late["last"], Value::Null);
+
+    // The whole team's map shows both.
+    console.send(json!({"type": "map.watch", "operation_id": null})).await;
+    let team = console.next_of("map.snapshot").await;
+    let names: Vec<&str> = team["volunteers"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Test member", "Test outsider"]);
+}
+
+#[tokio::test]
+async fn the_dispatcher_is_told_when_a_volunteer_opens_the_app_and_when_their_first_fix_arrives() {
+    let app = spawn_app().await;
+    let (_, token) = volunteer_with_device(&app, "newcomer").await;
+    app.create_user("watcher", Role::Dispatcher).await;
+    let cookie = app.session_cookie("watcher").await;
+    let mut console = app.live(&cookie).await;
+
+    let (mut phone, _) = Phone::hello(&app.url, &token).await;
+    let opened = console.next_of("volunteer.app_opened").await;
+    assert_eq!(opened["volunteer"]["name"], "Test newcomer");
+    assert_eq!(phone.batch(1, vec![fix(Utc::now(), 56.1, 36.8)]).await["type"], "ack");
+    let first = console.next_of("volunteer.first_fix").await;
+    assert_eq!((first["volunteer"]["name"].as_str(), first["lat"].as_f64()), (Some("Test newcomer"), Some(56.1)));
+
+    // A reconnect a minute later, and the next fixes, are not news.
+    let (mut again, _) = Phone::hello(&app.url, &token).await;
+    assert_eq!(again.batch(2, vec![fix(Utc::now(), 56.1001, 36.8)]).await["type"], "ack");
+    console.none_of("volunteer.app_opened", std::time::Duration::from_millis(500)).await;
+    console.none_of("volunteer.first_fix", std::time::Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_console_on_one_instance_sees_a_phone_on_another_live() {
+    let first = spawn_app().await;
+    let second = spawn_app_with(|config| config.database_url = first.config.database_url.clone()).await;
+    let (member, token) = volunteer_with_device(&first, "far-away").await;
+    let (_, operation, _, coordinator) = case_with_operation(&first).await;
+    join(&first, &coordinator, &operation, member, None).await;
+
+    first.create_user("watcher", Role::Coordinator).await;
+    let cookie = second.session_cookie("watcher").await;
+    let mut console = second.live(&cookie).await;
+    console.send(json!({"type": "map.watch", "operation_id": operation})).await;
+    assert_eq!(console.next_of("map.snapshot").await["volunteers"][0]["name"], "Test far-away");
+
+    let (mut phone, _) = Phone::hello(&first.url, &token).await;
+    assert_eq!(console.next_of("volunteer.app_opened").await["volunteer"]["name"], "Test far-away");
+    let now = Utc::now();
+    let fixes: Vec<Value> = (0..4).map(|i| fix(now - Duration::seconds(4 - i), 56.2 + i as f64 * 1e-4, 36.9)).collect();
+    assert_eq!(phone.batch(1, fixes).await["type"], "ack");
+    // Positions and news travel on separate streams: either may come first.
+    let (mut delta, mut first_fix) = (Value::Null, Value::Null);
+    while delta.is_null() || first_fix.is_null() {
+        let message = console.next_message().await;
+        match message["type"].as_str() {
+            Some("map.positions") => delta = message,
+            Some("volunteer.first_fix") => first_fix = message,
+            _ => {}
+        }
+    }
+    assert_eq!(delta["volunteer"]["name"], "Test far-away");
+    assert_eq!(delta["fixes"].as_array().unwrap().len(), 4);
+    assert!((delta["last"]["lat"].as_f64().unwrap() - 56.2003).abs() < 1e-9);
+    assert_eq!(delta["last"]["battery"], 80.0);
+    assert_eq!(first_fix["volunteer"]["name"], "Test far-away");
+}
