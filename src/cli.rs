@@ -188,6 +188,19 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
                 .await;
         });
     }
+    if demo {
+        // The walkers speak to this server like phones do, over its loopback address.
+        let port = listener.local_addr()?.port();
+        let (pool, mut stopping) = (db.pool.clone(), state.shutdown.subscribe());
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = stopping.changed().await;
+            };
+            if let Err(error) = crate::demo::walk(&pool, format!("http://127.0.0.1:{port}"), stop).await {
+                tracing::warn!(%error, "the demo volunteers stopped walking");
+            }
+        });
+    }
     let result = crate::serve(listener, state, shutdown_signal()).await;
     tracing::info!("server stopped; closing the database");
     db.close().await;

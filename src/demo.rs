@@ -161,8 +161,65 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     .bind(case_id)
     .execute(&mut *tx)
     .await?;
+    let operation =
+        crate::operations::operation::create(&mut tx, case_id, "Лес к северу от Дурыкино, день 1", None, &andrey)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let groups = [
+        ("Группа 1 «Север»", "Прочёсывание цепью к северу от дороги, шаг 20 м. Связь: канал 3."),
+        ("Группа 2 «Ручей»", "Вдоль ручья до старой фермы, осматривать овраги. Связь: канал 3."),
+    ];
+    let mut group_ids = Vec::new();
+    for (name, instructions) in groups {
+        let id =
+            crate::operations::operation::save_group(&mut tx, operation, None, Some(name), Some(instructions), &andrey)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        group_ids.push(id);
+    }
+    for (i, (login, _)) in DEMO_VOLUNTEERS.iter().enumerate() {
+        let volunteer = accounts::find_by_login(db, login).await?.context("a demo volunteer exists")?;
+        crate::operations::operation::join(&mut tx, operation, volunteer.id, Some(group_ids[i % 2]), &andrey)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     crate::audit::AuditEvent::new("demo.load").on("case", case_id).write(&mut *tx, &actor, None).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The label of the devices the demo's simulated volunteers carry.
+const WALKER_DEVICE: &str = "demo simulator";
+
+/// Walks the demo's field volunteers in a line search north of the village, over the phone
+/// protocol of the server at `server`, until `stop`: the live map has something to show.
+pub async fn walk(db: &PgPool, server: String, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    let by = accounts::find_by_login(db, "coordinator").await?.context("the demo coordinator exists")?;
+    let mut tokens = Vec::new();
+    let mut tx = db.begin().await?;
+    // Tokens are shown once: each start issues new ones and retires the last start's.
+    sqlx::query("UPDATE devices SET revoked_at = now(), revoked_by = $2 WHERE label = $1 AND revoked_at IS NULL")
+        .bind(WALKER_DEVICE)
+        .bind(by.id)
+        .execute(&mut *tx)
+        .await?;
+    for (login, _) in DEMO_VOLUNTEERS {
+        let volunteer = accounts::find_by_login(db, login).await?.context("a demo volunteer exists")?;
+        let issued = crate::tracking::devices::issue(&mut tx, volunteer.id, WALKER_DEVICE, by.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tokens.push(issued.token);
+    }
+    tx.commit().await?;
+    let config = mobile_api::sim::SimConfig {
+        server,
+        center: mobile_api::Point { lat: 56.1065, lon: 36.8010 },
+        square_m: 600.0,
+        report_every: std::time::Duration::from_secs(3600),
+        seed: 7,
+        ..Default::default()
+    };
+    mobile_api::sim::run(config, tokens, stop).await.map_err(|e| anyhow::anyhow!("the demo walkers: {e}"))?;
     Ok(())
 }
 

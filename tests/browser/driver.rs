@@ -16,6 +16,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    driver_url: String,
     _profile: tempfile::TempDir,
 }
 
@@ -69,7 +70,7 @@ impl Browser {
         let mut last_error = None;
         for _ in 0..100 {
             match ClientBuilder::rustls().unwrap().capabilities(capabilities.clone()).connect(&url).await {
-                Ok(client) => return Self { client, driver, _profile: profile },
+                Ok(client) => return Self { client, driver, driver_url: url, _profile: profile },
                 Err(error) => last_error = Some(error),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -131,6 +132,31 @@ impl Browser {
     /// The visible text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()
+    }
+
+    /// Runs a Chrome DevTools Protocol command in the page (through chromedriver's
+    /// `goog/cdp/execute`): geolocation overrides, permissions.
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        let session = self.client.session_id().await.unwrap().expect("a session");
+        let response = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.driver_url))
+            .json(&json!({ "cmd": command, "params": params }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "{command}: {status} {body}");
+        body["value"].clone()
+    }
+
+    /// Puts the device at `lat`, `lon` for the page's Geolocation API.
+    pub async fn set_location(&self, lat: f64, lon: f64, accuracy: f64) {
+        self.cdp(
+            "Emulation.setGeolocationOverride",
+            json!({ "latitude": lat, "longitude": lon, "accuracy": accuracy }),
+        )
+        .await;
     }
 
     /// Ends the session and the driver.

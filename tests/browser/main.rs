@@ -6,3 +6,4 @@ mod helpers;
 mod cases;
 mod console;
 mod driver;
+mod phone;

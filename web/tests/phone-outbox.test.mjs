@@ -28,6 +28,17 @@ test('fixes are kept as soon as they are recorded, and counted as waiting', asyn
   assert.equal(reloaded.counts().fixes, 2, 'a reload finds them');
 });
 
+test('a repeat of the newest fix (a cached position after a reload) is not kept twice', async () => {
+  const storage = createMemoryStorage();
+  const outbox = await opened(storage);
+  assert.equal(await outbox.addFix(fixAt(5, 56.1015)), true);
+  const reloaded = await opened(storage);
+  assert.equal(await reloaded.addFix(fixAt(5, 56.1015)), false, 'the same position handed out again');
+  assert.equal(await reloaded.addFix(fixAt(4)), false, 'older than the newest kept');
+  assert.equal(await reloaded.addFix(fixAt(6)), true);
+  assert.equal(reloaded.counts().fixes, 2);
+});
+
 test('sealing puts the loose fixes in a numbered batch, with the counter, in one write', async () => {
   const storage = createMemoryStorage();
   const outbox = await opened(storage);

@@ -19,6 +19,9 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
   const listeners = { change: new Set(), sealed: new Set(), dropped: new Set() };
   let lastSeq = null; // the number of the newest batch ever made here
   let lastFixKey = 0;
+  // The time of the newest fix kept: a browser hands its cached position out again (after a
+  // reload, when sharing resumes), and that repeat must not be stored twice.
+  let lastFixTime = null;
   let looseFixes = 0;
   const batchSizes = new Map(); // seq → number of fixes
   const reports = new Map(); // id → record
@@ -103,9 +106,10 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
 
     /** Reads what the storage holds. */
     open: () => serial(async () => {
-      const [counter, noted, fixes, batches, storedReports, storedAnswers, storedPhotos] = await Promise.all([
+      const [counter, noted, newestFix, fixes, batches, storedReports, storedAnswers, storedPhotos] = await Promise.all([
         storage.get('meta', 'lastSeq'),
         storage.get('meta', 'dropped'),
+        storage.get('meta', 'lastFixTime'),
         storage.all('fixes'),
         storage.all('batches'),
         storage.all('reports'),
@@ -119,6 +123,7 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
         if (lastSeq === null || batch.seq > lastSeq) lastSeq = batch.seq;
       }
       dropped = Array.isArray(noted?.value) ? noted.value : [];
+      lastFixTime = Number.isFinite(newestFix?.value) ? newestFix.value : null;
       looseFixes = fixes.length;
       lastFixKey = fixes.reduce((max, record) => Math.max(max, record.n), 0);
       for (const record of storedReports) reports.set(record.id, record);
@@ -130,15 +135,25 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
 
     counts,
 
-    /** Keeps one fix; seals a batch once enough are waiting. */
+    /**
+     * Keeps one fix; seals a batch once enough are waiting. A fix no newer than the newest kept
+     * is a repeat of a cached position and is not kept again; answers whether it was kept.
+     */
     addFix: (fix) => serial(async () => {
+      const time = Date.parse(fix.time);
+      if (lastFixTime !== null && time <= lastFixTime) return false;
+      lastFixTime = time;
       lastFixKey = Math.max(lastFixKey + 1, now() * 1000);
       // Relaxed: losing the last second of a track to a power cut costs little; a fix a
       // second written to disk with a flush each costs battery.
-      await storage.write([{ put: 'fixes', value: { n: lastFixKey, fix } }], { durability: 'relaxed' });
+      await storage.write(
+        [{ put: 'fixes', value: { n: lastFixKey, fix } }, { put: 'meta', value: { key: 'lastFixTime', value: time } }],
+        { durability: 'relaxed' },
+      );
       looseFixes += 1;
       if (looseFixes >= fixesPerBatch) await seal();
       else changed();
+      return true;
     }),
 
     /** Seals every loose fix into batches (of at most `fixesPerBatch`); returns the new batches. */
