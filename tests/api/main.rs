@@ -14,5 +14,6 @@ mod live_map;
 mod matrix;
 mod operations;
 mod sharing;
+mod sim;
 mod statistics;
 mod tracking;

@@ -308,3 +308,80 @@ export function getStatistics(period) {
 export function statisticsCsvUrl(period) {
   return `/api/statistics.csv${query(period)}`;
 }
+
+// ---- Operations in the field, alerts, devices ---------------------------------------------------
+
+/** Operations not finished, newest first (each with case_name, groups and members). */
+export function getOperations() {
+  return request('GET', '/api/operations');
+}
+
+export function getCaseOperations(caseId) {
+  return request('GET', `/api/cases/${id(caseId)}/operations`);
+}
+
+/** A new operation under a case: {name, meeting_point_id?}. */
+export function createOperation(caseId, operation) {
+  return request('POST', `/api/cases/${id(caseId)}/operations`, { body: operation });
+}
+
+/** {name?, status? (planned|active|suspended|finished), meeting_point_id?}; answers the Operation. */
+export function updateOperation(operationId, changes) {
+  return request('PATCH', `/api/operations/${id(operationId)}`, { body: changes });
+}
+
+/** {name, instructions?}; answers the Operation. */
+export function addGroup(operationId, group) {
+  return request('POST', `/api/operations/${id(operationId)}/groups`, { body: group });
+}
+
+export function updateGroup(operationId, groupId, changes) {
+  return request('PATCH', `/api/operations/${id(operationId)}/groups/${id(groupId)}`, { body: changes });
+}
+
+/** Puts a volunteer in the operation (and a group, or none), out of any other operation. */
+export function putMember(operationId, volunteerId, groupId) {
+  return request('PUT', `/api/operations/${id(operationId)}/members/${id(volunteerId)}`, { body: { group_id: groupId || null } });
+}
+
+export function removeMember(operationId, volunteerId) {
+  return request('POST', `/api/operations/${id(operationId)}/members/${id(volunteerId)}/leave`);
+}
+
+/** Volunteers: {id, name, login, operation_id, last_fix_at}. */
+export function getVolunteers() {
+  return request('GET', '/api/volunteers');
+}
+
+/** {text, group_id?, volunteer_ids?, location?, urgent?, asks_answer?}; answers the Alert. */
+export function sendAlert(operationId, alert) {
+  return request('POST', `/api/operations/${id(operationId)}/alerts`, { body: alert });
+}
+
+/** An operation's alerts, newest first, each with its recipients. */
+export function getAlerts(operationId) {
+  return request('GET', `/api/operations/${id(operationId)}/alerts`);
+}
+
+/** The address of a tracks file: `of` is {operation_id} or {group_id} or {volunteer_id}. */
+export function trackExportUrl(of, format) {
+  return `/api/tracks/export${query({ ...of, format })}`;
+}
+
+/** Issues a device: answers {device, token, setup} (the token is given this once). */
+export function issueDevice(userId, label) {
+  return request('POST', '/api/devices', { body: { user_id: userId, label } });
+}
+
+export async function getDevices(userId) {
+  const answer = await request('GET', `/api/devices${query({ user_id: userId })}`);
+  return answer.devices;
+}
+
+export function revokeDevice(deviceId) {
+  return request('POST', `/api/devices/${id(deviceId)}/revoke`);
+}
+
+/** A photo sent from the field (named in its log entry's details.photo), and its thumbnail. */
+export const fieldPhotoUrl = (caseId, photoId) => `/api/cases/${id(caseId)}/field-photos/${id(photoId)}`;
+export const fieldThumbnailUrl = (caseId, photoId) => `${fieldPhotoUrl(caseId, photoId)}?thumbnail=true`;

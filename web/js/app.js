@@ -1,6 +1,7 @@
 // Entry point of the dispatcher console: loads translations and settings, asks the server who is
-// logged in, and switches between the login page and the console. In the console: the map, the
-// views of the side panel by address (js/navigation.js), the live channel and what listens to it.
+// logged in, and switches between the login page and the console. In the console: the map (with
+// the volunteers in the field, js/live-map-panel.js), the views of the side panel by address
+// (js/navigation.js), the live channel and what listens to it.
 
 import * as api from './api.js';
 import { clearCalls, initCallPopups } from './call-popups.js';
@@ -11,10 +12,12 @@ import { clearCases, initCases, loadCases } from './cases.js';
 import { checklistTemplateFormView, initChecklistTemplateForm } from './checklist-template-form.js';
 import { checklistTemplatesView, initChecklistTemplates } from './checklist-templates.js';
 import { debounce } from './dom.js';
+import { clearFieldNews, initFieldNews } from './field-news.js';
 import { initI18n, t } from './i18n.js';
 import { initLanguageSwitch } from './language-switch.js';
 import { createLiveChannel, liveUrl } from './live.js';
 import { initLiveStatus } from './live-status.js';
+import { hideLiveMap, initLiveMap, showLiveMap } from './live-map-panel.js';
 import { focusOn, clearFeatures, initMap, refreshMapSize, showFeatures } from './map.js';
 import { initNavigation, startNavigation, stopNavigation } from './navigation.js';
 import { focusLogin, initLogin, resetLoginPage, showTeam } from './login.js';
@@ -38,12 +41,17 @@ let featuresGeneration = 0; // answers to a load started before a logout are dro
 
 const live = createLiveChannel({ url: liveUrl(window.location) });
 
-/** #/map: the active cases beside the map. */
+/** #/map: the active cases beside the map, and the volunteers in the field on it. */
 const mapView = {
-  show() {
+  show(route) {
     loadCases();
+    showLiveMap(route);
+  },
+  hide() {
+    hideLiveMap();
   },
   reset() {
+    hideLiveMap();
     clearCases();
   },
 };
@@ -59,6 +67,8 @@ async function boot() {
 
   initLiveStatus({ live });
   initCallPopups({ live });
+  initFieldNews({ live });
+  initLiveMap({ live });
   initOverdueBanner({ live });
   initCaseList({ live });
   initCaseForm();
@@ -127,6 +137,7 @@ function showLogin(reason) {
   stopNavigation();
   stopOverdueBanner();
   clearCalls();
+  clearFieldNews();
   clearFeatures();
   showUser(null);
   el('panel-toggle').hidden = true;

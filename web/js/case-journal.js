@@ -170,7 +170,7 @@ function redrawEntry(entry) {
 }
 
 function entryItem(entry) {
-  return journalEntryItem(entry, { correctable: !policeOnly });
+  return journalEntryItem(entry, { correctable: !policeOnly, caseId });
 }
 
 function onEntryClick(event) {

@@ -1,5 +1,6 @@
 // Translated names for the values the server sends: roles, case statuses and categories,
-// outcomes, urgency, report channels, log entry kinds, task states, checklist triggers...
+// outcomes, urgency, report channels, log entry kinds, task states, checklist triggers,
+// operation statuses, answers to alerts...
 // Each key is written out in a t('...') call so the i18n test can check it; a value the
 // console does not know yet is shown as the server sent it.
 
@@ -115,6 +116,20 @@ const JOURNAL_KINDS = {
   task: () => t('journal.kind.task'),
   card_update: () => t('journal.kind.card_update'),
   handoff: () => t('journal.kind.handoff'),
+  field_report: () => t('journal.kind.field_report'),
+  operation: () => t('journal.kind.operation'),
+};
+
+const OPERATION_STATUSES = {
+  planned: () => t('operation.status.planned'),
+  active: () => t('operation.status.active'),
+  suspended: () => t('operation.status.suspended'),
+  finished: () => t('operation.status.finished'),
+};
+
+const ALERT_ANSWERS = {
+  going: () => t('alert.answer.going'),
+  cant: () => t('alert.answer.cant'),
 };
 
 const TASK_STATES = {
@@ -210,6 +225,8 @@ export const matchKindLabel = (kind) => label(MATCH_KINDS, kind);
 export const similarReasonLabel = (reason) => label(SIMILAR_REASONS, reason);
 export const ageBandLabel = (band) => label(AGE_BANDS, band);
 export const statisticsOutcomeLabel = (outcome) => label(STATISTICS_OUTCOMES, outcome);
+export const operationStatusLabel = (status) => label(OPERATION_STATUSES, status);
+export const alertAnswerLabel = (answer) => label(ALERT_ANSWERS, answer);
 
 /** The log entry kinds people write; the others are written by Sweep itself. */
 export const WRITABLE_JOURNAL_KINDS = ['note', 'call', 'dispatch', 'vehicle', 'equipment_issued',

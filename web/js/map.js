@@ -1,6 +1,7 @@
 // The operations map: Leaflet on a plain paper background (no tile server needed), the layers
 // from /api/map/features, a metric scale bar and the coordinates readout; over them the open
-// case's last-seen point and places, and the click that picks a point for a form.
+// case's last-seen point and places, and the click that picks a point for a form. The
+// volunteers' live positions are drawn by js/live-map-layer.js on a layer added here.
 
 import { onLanguageChange, t } from './i18n.js';
 import { isPoint, toLatLon } from './points.js';
@@ -179,6 +180,13 @@ export function showCaseLayer({ lastSeen, lastSeenLabel, places = [] }, { fit = 
 
 export function clearCaseLayer() {
   caseLayer?.clearLayers();
+}
+
+/** Puts a layer of another module on the map (the volunteers' positions); false without a map. */
+export function addMapLayer(layer) {
+  if (!map) return false;
+  layer.addTo(map);
+  return true;
 }
 
 /**

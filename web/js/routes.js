@@ -58,7 +58,8 @@ const part = (id) => encodeURIComponent(String(id));
 
 /** Addresses, for links and for `location.hash`. */
 export const href = {
-  map: () => '#/map',
+  /** `watch`: an operation to follow on the live map; `volunteer`: someone to centre it on. */
+  map: ({ watch, volunteer } = {}) => withQuery('#/map', { watch, volunteer }),
   cases: () => '#/cases',
   /** `tab`: the part of the card to open on (journal, tasks, card, places). */
   case: (id, { tab } = {}) => withQuery(`#/cases/${part(id)}`, { tab }),

@@ -1,9 +1,12 @@
 // The words for the log entries Sweep writes itself (status changes, checklist tasks, card
-// changes, photos), built from the facts in their `details`, in the language on show. The
-// stored text stays as written for anything this does not know.
+// changes, photos, operations in the field, alerts sent), built from the facts in their
+// `details`, in the language on show. The stored text stays as written for anything this does
+// not know.
 
 import { t } from './i18n.js';
-import { cardFieldLabel, caseOutcomeLabel, caseStatusLabel, urgencyLabel } from './labels.js';
+import {
+  cardFieldLabel, caseOutcomeLabel, caseStatusLabel, operationStatusLabel, urgencyLabel,
+} from './labels.js';
 import { taskTitle } from './task-text.js';
 
 /** The console's words; tests pass their own. */
@@ -14,14 +17,19 @@ const WORDS = {
   urgency: urgencyLabel,
   field: cardFieldLabel,
   title: (title) => taskTitle({ title }),
+  operationStatus: operationStatusLabel,
 };
 
 /** The text to show for `entry`: worded from its details if Sweep wrote it, else as stored. */
 export function entryText(entry, words = WORDS) {
-  return systemText(entry?.details || {}, words) ?? entry?.text ?? '';
+  const details = entry?.details || {};
+  // An alert's own words are the entry's text: the worded line quotes them.
+  const facts = details.event === 'alert_sent' ? { ...details, text: entry?.text ?? '' } : details;
+  return systemText(facts, words) ?? entry?.text ?? '';
 }
 
-function systemText(d, { t, status, outcome, urgency, field, title }) {
+function systemText(d, words) {
+  const { t, status, outcome, urgency, field, title } = words;
   switch (d.event) {
     case 'case_opened':
       return t('log.case_opened', { number: d.number ?? '' });
@@ -49,8 +57,42 @@ function systemText(d, { t, status, outcome, urgency, field, title }) {
       return t('log.photo_added');
     case 'photo_withdrawn':
       return t('log.photo_withdrawn');
+    case 'operation_created':
+    case 'operation_changed':
+    case 'group_created':
+    case 'group_changed':
+    case 'member_joined':
+    case 'member_left':
+      return operationText(d, words);
+    case 'alert_sent':
+      return d.urgent
+        ? t('log.alert_sent_urgent', { n: d.recipients ?? '?', text: d.text ?? '' })
+        : t('log.alert_sent', { n: d.recipients ?? '?', text: d.text ?? '' });
     default:
       return null;
+  }
+}
+
+function operationText(d, { t, operationStatus = (s) => String(s ?? '') }) {
+  const name = d.name ?? '';
+  switch (d.event) {
+    case 'operation_created':
+      return t('log.operation_created', { name });
+    case 'operation_changed': {
+      const parts = [];
+      if (d.status) parts.push(t('log.operation_status', { status: operationStatus(d.status) }));
+      if (d.name) parts.push(t('log.operation_renamed', { name }));
+      if (d.meeting_point_id) parts.push(t('log.operation_meeting_point'));
+      return parts.length ? parts.join('; ') : null;
+    }
+    case 'group_created':
+      return t('log.group_created', { name });
+    case 'group_changed':
+      return d.name ? t('log.group_renamed', { name }) : t('log.group_instructions');
+    case 'member_joined':
+      return t('log.member_joined', { name });
+    default:
+      return t('log.member_left', { name });
   }
 }
 

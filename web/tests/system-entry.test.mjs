@@ -44,3 +44,49 @@ test('a hand-off reads as attempt, then result, in the language on show', () => 
   const failed = { text: 'x', details: { event: 'handoff', service: 'ambulance', to: '03@a.example', outcome: 'failed' } };
   assert.equal(entryText(failed, en), 'The card could not be sent to the ambulance service (03@a.example)');
 });
+
+const withOperations = (lang) => {
+  const base = words(lang);
+  return { ...base, operationStatus: (s) => base.strings[`operation.status.${s}`] };
+};
+
+test('operation entries are worded from their details in both languages', () => {
+  const op = 'a8c1e6f2-0000-4000-8000-000000000001';
+  for (const lang of ['ru', 'en']) {
+    const w = withOperations(lang);
+    const s = w.strings;
+    const fill = (key, params) => s[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name]));
+    const cases = [
+      [{ event: 'operation_created', operation: op, name: 'Лес у Дурыкино' }, fill('log.operation_created', { name: 'Лес у Дурыкино' })],
+      [{ event: 'operation_changed', operation: op, name: null, status: 'active', meeting_point_id: null },
+        fill('log.operation_status', { status: s['operation.status.active'] })],
+      [{ event: 'operation_changed', operation: op, name: 'Квадраты 1–4', status: 'suspended', meeting_point_id: null },
+        `${fill('log.operation_status', { status: s['operation.status.suspended'] })}; ${fill('log.operation_renamed', { name: 'Квадраты 1–4' })}`],
+      [{ event: 'group_created', operation: op, group: 'g1', name: 'Группа 1' }, fill('log.group_created', { name: 'Группа 1' })],
+      [{ event: 'group_changed', operation: op, group: 'g1', name: null }, s['log.group_instructions']],
+      [{ event: 'group_changed', operation: op, group: 'g1', name: 'Север' }, fill('log.group_renamed', { name: 'Север' })],
+      [{ event: 'member_joined', operation: op, volunteer: 'v1', name: 'Ольга', group: null }, fill('log.member_joined', { name: 'Ольга' })],
+      [{ event: 'member_left', operation: op, volunteer: 'v1', name: 'Ольга' }, fill('log.member_left', { name: 'Ольга' })],
+    ];
+    for (const [details, expected] of cases) {
+      assert.equal(entryText({ text: '+ x', details }, w), expected, `${lang} ${details.event}`);
+    }
+  }
+  const en = withOperations('en');
+  assert.equal(
+    entryText({ text: '+ Forest north of the village', details: { event: 'operation_created', operation: op, name: 'Forest north of the village' } }, en),
+    'Operation “Forest north of the village” created',
+  );
+  assert.equal(entryText({ text: 'Active', details: { event: 'operation_changed', operation: op, status: 'active' } }, en), 'Operation status: active');
+  assert.equal(entryText({ text: '+ Olga', details: { event: 'member_joined', operation: op, name: 'Olga', group: 'g1' } }, en), 'Olga joined the operation');
+});
+
+test('an alert sent to the field quotes its text and says how many got it', () => {
+  const details = { event: 'alert_sent', alert: 'a1', operation: 'o1', group: null, recipients: 12, urgent: false };
+  const en = withOperations('en');
+  assert.equal(entryText({ text: 'Check the shed at the edge of the field', details }, en),
+    'Message to the field (12 recipients): Check the shed at the edge of the field');
+  const ru = withOperations('ru');
+  assert.equal(entryText({ text: 'Все на штаб', details: { ...details, urgent: true, recipients: 3 } }, ru),
+    'Срочное сообщение в поле (получателей: 3): Все на штаб');
+});
