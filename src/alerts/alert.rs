@@ -315,7 +315,19 @@ pub async fn answer(
         Some((Answer::Cant, _)) => (Some("cant"), None),
         None => (None, None),
     };
-    let changed = sqlx::query(
+    let read: Option<Option<DateTime<Utc>>> =
+        sqlx::query_scalar("SELECT read_at FROM alert_recipients WHERE alert_id = $1 AND volunteer_id = $2 FOR UPDATE")
+            .bind(alert)
+            .bind(volunteer)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match read {
+        None => return Ok(false),
+        // A read receipt sent again (the phone saw the alert again after a reconnect) is no news.
+        Some(Some(_)) if answer.is_none() => return Ok(true),
+        Some(_) => {}
+    }
+    sqlx::query(
         "UPDATE alert_recipients SET read_at = coalesce(read_at, now()), delivered_at = coalesce(delivered_at, now()),
              answer = coalesce($3, answer), eta = CASE WHEN $3 IS NULL THEN eta ELSE $4 END,
              answered_at = CASE WHEN $3 IS NULL THEN answered_at ELSE now() END
@@ -326,11 +338,7 @@ pub async fn answer(
     .bind(answer)
     .bind(eta)
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Ok(false);
-    }
+    .await?;
     announce(conn, &Notice::AlertAnswered { alert_id: alert, volunteer_id: volunteer }).await?;
     Ok(true)
 }

@@ -158,6 +158,9 @@ async fn an_alert_reaches_its_groups_phones_now_or_after_a_reconnect_and_answers
     let answered = console.next_of("alert.answer").await;
     assert_eq!(answered["recipient"]["answer"], "going");
     assert_eq!(answered["recipient"]["volunteer_id"], in_group.to_string());
+    // A read receipt sent again (after a reconnect) is no news.
+    phone.send(json!({"type": "alert_read", "alert_id": alert_id})).await;
+    console.none_of("alert.answer", std::time::Duration::from_millis(500)).await;
 
     // Someone who did not get it cannot answer it.
     other.send(json!({"type": "alert_answer", "alert_id": alert_id, "answer": "cant"})).await;
