@@ -109,6 +109,11 @@ pub struct Config {
     #[arg(long, env = "SWEEP_LIVE_TRACK_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1440), global = true)]
     pub live_track_minutes: u32,
 
+    /// How many live messages a console may fall behind (a slow connection) before it is told to
+    /// reload (sixteen times as many position batches before it gets a fresh map snapshot).
+    #[arg(long, env = "SWEEP_LIVE_BACKLOG", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub live_backlog: u32,
+
     /// How long a console session lasts, in hours (a duty shift is 24 hours).
     #[arg(long, env = "SWEEP_SESSION_HOURS", default_value_t = 26, global = true)]
     pub session_hours: u32,

@@ -31,7 +31,8 @@ impl AppState {
     /// State for a server on `db` with `config`.
     pub fn new(db: PgPool, config: Config) -> Self {
         let shutdown = tokio::sync::watch::Sender::new(false);
-        Self(Arc::new(App { db, config, metrics: Metrics::new(), hub: Hub::new(1024), shutdown }))
+        let hub = Hub::new(config.live_backlog);
+        Self(Arc::new(App { db, config, metrics: Metrics::new(), hub, shutdown }))
     }
 }
 

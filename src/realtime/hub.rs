@@ -164,7 +164,8 @@ pub struct Hub {
 impl Hub {
     /// A hub whose consoles may fall `capacity` messages behind before they are told to reload
     /// (and sixteen times as many position batches before they get a fresh snapshot).
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: u32) -> Self {
+        let capacity = capacity as usize;
         Self {
             sender: broadcast::channel(capacity).0,
             positions: broadcast::channel(capacity * 16).0,

@@ -120,3 +120,48 @@ async fn a_console_on_one_instance_sees_a_phone_on_another_live() {
     assert_eq!(delta["last"]["battery"], 80.0);
     assert_eq!(first_fix["volunteer"]["name"], "Test far-away");
 }
+
+#[tokio::test]
+async fn a_stalled_console_never_holds_up_the_phones_and_gets_a_fresh_snapshot_when_it_reads_again() {
+    // A small backlog (32 position batches) makes "falling behind" quick to reach.
+    let app = spawn_app_with(|config| config.live_backlog = 2).await;
+    let (member, token) = volunteer_with_device(&app, "steady").await;
+    let (_, operation, _, coordinator) = case_with_operation(&app).await;
+    join(&app, &coordinator, &operation, member, None).await;
+    app.create_user("watcher", Role::Coordinator).await;
+    let cookie = app.session_cookie("watcher").await;
+    let mut stalled = app.live(&cookie).await;
+    stalled.send(json!({"type": "map.watch", "operation_id": operation})).await;
+    assert_eq!(stalled.next_of("map.snapshot").await["volunteers"][0]["name"], "Test steady");
+
+    // The phone sends far more than the stalled console's connection can hold (about 9 MB of
+    // positions), and every batch is acknowledged all the same.
+    let (mut phone, _) = Phone::hello(&app.url, &token).await;
+    let start = Utc::now() - Duration::hours(3);
+    let mut last_lat = 0.0;
+    for seq in 1..=400u64 {
+        let fixes: Vec<Value> = (0..500)
+            .map(|i| {
+                let n = (seq - 1) * 500 + i;
+                last_lat = 56.0 + n as f64 * 1e-6;
+                fix(start + Duration::milliseconds(n as i64 * 50), last_lat, 36.8)
+            })
+            .collect();
+        assert_eq!(phone.batch(seq, fixes).await, json!({"type": "ack", "seq": seq}));
+    }
+
+    // Reading again, the console gets what its connection held, then a fresh snapshot with
+    // where the volunteer is now.
+    let mut positions = 0;
+    let snapshot = loop {
+        let message = stalled.next_message().await;
+        match message["type"].as_str() {
+            Some("map.positions") => positions += 1,
+            Some("map.snapshot") => break message,
+            _ => {}
+        }
+    };
+    assert!(positions < 400, "it fell behind and skipped ahead ({positions} batches came)");
+    let now = snapshot["volunteers"][0]["last"]["lat"].as_f64().unwrap();
+    assert!((now - last_lat).abs() < 1e-9, "the snapshot has the newest position: {now} vs {last_lat}");
+}
