@@ -139,6 +139,13 @@ async fn with_database(config: &Config, job: impl for<'a> FnOnce(&'a sqlx::PgPoo
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    if config.stale_after_s >= config.offline_after_s {
+        bail!(
+            "--stale-after-s ({}) must be shorter than --offline-after-s ({}): a volunteer is stale before offline",
+            config.stale_after_s,
+            config.offline_after_s
+        );
+    }
     let db = Database::open(&config, Usage::Server).await?;
     if demo {
         crate::demo::seed(&db.pool).await.context("while loading the demo data")?;

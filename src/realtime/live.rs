@@ -75,8 +75,14 @@ enum Request {
     Unwatch,
 }
 
-/// A fresh snapshot for `operation`; `None` (after telling the console) when it cannot be read.
-async fn snapshot(state: &AppState, socket: &mut WebSocket, operation: Option<Uuid>) -> Option<Option<Watch>> {
+/// A fresh snapshot for `operation`: the new watch, or `keep` (after telling the console) when
+/// it cannot be read now; `None` when the socket is gone.
+async fn snapshot(
+    state: &AppState,
+    socket: &mut WebSocket,
+    operation: Option<Uuid>,
+    keep: Option<Watch>,
+) -> Option<Option<Watch>> {
     let loaded = async {
         let mut conn = state.db.acquire().await?;
         if let Some(id) = operation {
@@ -99,9 +105,8 @@ async fn snapshot(state: &AppState, socket: &mut WebSocket, operation: Option<Uu
         }
         Err(error) => {
             tracing::warn!(?error, "live map: snapshot could not be read");
-            let refusal = json!({ "type": "error", "error": "unavailable", "message": "the live map cannot be read now; it is retried" });
-            // The console asks again after its next reconnect.
-            send_json(socket, &refusal).await.then_some(None)
+            let refusal = json!({ "type": "error", "error": "unavailable", "message": "the live map cannot be read now; positions keep coming, and watching again reloads it" });
+            send_json(socket, &refusal).await.then_some(keep)
         }
     }
 }
@@ -133,7 +138,7 @@ async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {
                         if current.operation.is_some() && message.json.contains("\"operation.changed\"")
                             && current.operation.is_some_and(|id| message.json.contains(&id.to_string()))
                         {
-                            match snapshot(&state, &mut socket, current.operation).await {
+                            match snapshot(&state, &mut socket, current.operation, watch.clone()).await {
                                 Some(next) => watch = next,
                                 None => return,
                             }
@@ -162,7 +167,7 @@ async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {
                 Err(RecvError::Lagged(_)) => {
                     positions = positions.resubscribe();
                     let operation = watch.as_ref().and_then(|w| w.operation);
-                    match snapshot(&state, &mut socket, operation).await {
+                    match snapshot(&state, &mut socket, operation, watch.clone()).await {
                         Some(next) => watch = next,
                         None => return,
                     }
@@ -179,7 +184,7 @@ async fn run(state: AppState, principal: Principal, mut socket: WebSocket) {
                     Ok(Request::Watch { operation_id }) => {
                         // Subscribed before the snapshot is read, so nothing falls between them.
                         positions = state.hub.subscribe_positions();
-                        match snapshot(&state, &mut socket, operation_id).await {
+                        match snapshot(&state, &mut socket, operation_id, None).await {
                             Some(next) => watch = next,
                             None => return,
                         }

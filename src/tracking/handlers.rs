@@ -66,10 +66,13 @@ pub async fn issue(
     }
     let mut tx = state.db.begin().await?;
     let mut issued = devices::issue(&mut tx, owner, &request.label, auth.principal.user_id).await?;
-    // Without a configured public address, the link uses the address the console was opened at.
-    let base = match (&state.config.public_url, headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok())) {
-        (None, Some(host)) => format!("http://{host}"),
-        _ => state.config.public_url(),
+    // Listening on every address with no public address set, the link uses the address the
+    // console was opened at (a phone cannot open 0.0.0.0).
+    let configured = state.config.public_url();
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok());
+    let base = match host {
+        Some(host) if configured.contains("://0.0.0.0") || configured.contains("://[::]") => format!("http://{host}"),
+        _ => configured,
     };
     let osmand_port = state.config.osmand_listen.map(|a| a.port());
     issued.setup = Some(super::setup::setup(&base, &issued.token, osmand_port));
@@ -112,8 +115,19 @@ pub async fn import_gpx(
     ClientAddress(address): ClientAddress,
     auth: Authorized<ManageDevices>,
     Query(target): Query<super::imports::ImportTarget>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<super::imports::GpxImport>)> {
+    // An XML type, never one a form on another site can send with the console's cookie.
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !["application/gpx+xml", "application/xml", "text/xml", "application/octet-stream"].contains(&essence.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the GPX file as the body, with Content-Type application/gpx+xml",
+        ));
+    }
     let volunteer = target.volunteer_id.unwrap_or(auth.principal.user_id);
     if !may_manage_for(&auth.principal, volunteer) {
         return Err(ApiError::forbidden("a volunteer imports their own tracks only"));

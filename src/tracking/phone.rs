@@ -21,6 +21,8 @@ use crate::state::AppState;
 
 /// A connection must say hello within this time.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often an open connection checks its device is still allowed.
+const RECHECK: Duration = Duration::from_secs(60);
 /// Frames beyond this are cut off by the WebSocket layer (the connection closes); between
 /// [`MAX_MESSAGE_BYTES`] and this, a message is refused and the connection stays.
 const HARD_LIMIT: usize = 4 * 1024 * 1024;
@@ -81,9 +83,21 @@ async fn run(state: AppState, mut socket: WebSocket) {
         return;
     }
     let mut shutdown = state.shutdown.subscribe();
+    // A device revoked (a lost phone) or a volunteer disabled stops getting tasks and alerts too,
+    // even if it sends nothing.
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
     loop {
         let incoming = tokio::select! {
             _ = shutdown.changed() => break,
+            _ = recheck.tick() => {
+                if still_allowed(&state, &owner).await {
+                    continue;
+                }
+                let message = "this device was revoked; ask the dispatcher for a new link";
+                send(&mut socket, &error("device_revoked", message, None, true)).await;
+                break;
+            }
             event = events.recv() => {
                 let delivered = match event {
                     Ok(event) => on_event(&state, &owner, &mut socket, event).await,
@@ -121,6 +135,18 @@ async fn run(state: AppState, mut socket: WebSocket) {
         }
     }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Whether the device is not revoked and its volunteer not disabled (true if that cannot be read
+/// now: the next check decides).
+async fn still_allowed(state: &AppState, owner: &DeviceOwner) -> bool {
+    let live: sqlx::Result<Option<bool>> = sqlx::query_scalar(
+        "SELECT d.revoked_at IS NULL AND u.disabled_at IS NULL FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+    )
+    .bind(owner.device_id)
+    .fetch_optional(&state.db)
+    .await;
+    !matches!(live, Ok(None) | Ok(Some(false)))
 }
 
 /// The current task, then every alert not read (or not answered) yet.
@@ -334,6 +360,11 @@ async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) 
         if live != Some(true) {
             return Ok(None);
         }
+        // Heard from: a reconnect soon after is not "the app was opened" news.
+        sqlx::query("UPDATE devices SET last_seen_at = now() WHERE id = $1")
+            .bind(owner.device_id)
+            .execute(&mut *tx)
+            .await?;
         let stored = store::store(
             &mut tx,
             owner.volunteer_id,

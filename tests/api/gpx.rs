@@ -74,15 +74,17 @@ async fn a_navigators_file_keeps_every_point_adds_its_waypoints_as_clues_and_is_
 
     let broken = dispatcher
         .post(&url)
+        .header("content-type", "application/gpx+xml")
         .body("<gpx><trk><trkseg><trkpt lat=\"north\" lon=\"1\"/></trkseg></trk></gpx>")
         .send()
         .await
         .unwrap();
     expect_error(broken, StatusCode::UNPROCESSABLE_ENTITY, "invalid_gpx").await;
-    let not_gpx = dispatcher.post(&url).body("<kml/>").send().await.unwrap();
+    let not_gpx = dispatcher.post(&url).header("content-type", "application/xml").body("<kml/>").send().await.unwrap();
     expect_error(not_gpx, StatusCode::UNPROCESSABLE_ENTITY, "invalid_gpx").await;
     let impossible = dispatcher
         .post(&url)
+        .header("content-type", "text/xml")
         .body("<gpx><trk><trkseg><trkpt lat=\"95\" lon=\"1\"/></trkseg></trk></gpx>")
         .send()
         .await
@@ -91,9 +93,13 @@ async fn a_navigators_file_keeps_every_point_adds_its_waypoints_as_clues_and_is_
 
     // A volunteer imports their own tracks, not someone else's.
     let own = app.login("navigator", PASSWORD).await;
-    let mine = own.post(app.at("/api/gpx")).body(FILE.replace("Квадрат Б-7", "Квадрат Б-8")).send().await.unwrap();
+    let gpx = |url: String, body: String| own.post(url).header("content-type", "application/gpx+xml").body(body);
+    let mine = gpx(app.at("/api/gpx"), FILE.replace("Квадрат Б-7", "Квадрат Б-8")).send().await.unwrap();
     assert_eq!(mine.status(), StatusCode::CREATED);
+    // Not as a form or plain text, which a page on another site could send with the cookie.
+    let plain = own.post(app.at("/api/gpx")).header("content-type", "text/plain").body(FILE).send().await.unwrap();
+    expect_error(plain, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
     let other = app.create_user("someone", Role::Volunteer).await;
-    let theirs = own.post(app.at(&format!("/api/gpx?volunteer_id={other}"))).body(FILE).send().await.unwrap();
+    let theirs = gpx(app.at(&format!("/api/gpx?volunteer_id={other}")), FILE.to_string()).send().await.unwrap();
     expect_error(theirs, StatusCode::FORBIDDEN, "forbidden").await;
 }

@@ -78,9 +78,15 @@ impl Phone {
         }
     }
 
+    /// Sends a batch; returns the answer to it (a task or alert pushed meanwhile is skipped).
     pub async fn batch(&mut self, seq: u64, fixes: Vec<Value>) -> Value {
         self.send(json!({"type": "positions", "seq": seq, "fixes": fixes})).await;
-        self.receive().await
+        loop {
+            let answer = self.receive().await;
+            if answer["type"] != "task" && answer["type"] != "alert" {
+                return answer;
+            }
+        }
     }
 }
 
