@@ -3,6 +3,7 @@
 // shown once, when it is made; afterwards only its label and dates are listed.
 
 import * as api from './api.js';
+import { copyFromField } from './clipboard.js';
 import { confirmAction, showFormError } from './dialogs.js';
 import { byId, h } from './dom.js';
 import { apiErrorText } from './errors.js';
@@ -313,22 +314,8 @@ function hideIssuedLink() {
 }
 
 async function copyLink() {
-  const input = byId('link-url');
   const note = byId('link-copy-status');
-  let copied = false;
-  try {
-    await navigator.clipboard.writeText(input.value);
-    copied = true;
-  } catch {
-    // No clipboard API (a page not served over https): the older way, from the selected field.
-    input.focus();
-    input.select();
-    try {
-      copied = document.execCommand('copy');
-    } catch {
-      copied = false;
-    }
-  }
+  const copied = await copyFromField(byId('link-url'));
   note.hidden = false;
   note.textContent = copied ? t('link.copied') : t('link.copy_failed');
 }

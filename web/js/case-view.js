@@ -2,8 +2,9 @@
 // changes the server allows, the urgency override, the flyer and the hand-off to the emergency
 // services (js/case-handoff.js), and the tabs: the incident log (js/case-journal.js), the
 // checklist tasks (js/case-tasks.js), the card's fields, the places (js/case-places.js), the
-// photos (js/case-photos.js) and, for staff, the sharing (js/case-sharing.js). The case's points
-// are drawn on the map while it is open.
+// photos (js/case-photos.js) and, for staff, the search operations in the field
+// (js/case-operations.js) and the sharing (js/case-sharing.js). The case's points are drawn on
+// the map while it is open.
 //
 // A police liaison gets the same card read-only: no buttons that change it, no sharing, and a
 // log form that writes police notes only. Their console has no live channel, so a Refresh
@@ -17,6 +18,7 @@ import { apiErrorText } from './errors.js';
 import { onLanguageChange, t } from './i18n.js';
 import { cardDetails } from './card-details.js';
 import { initHandoff, showHandoffResult } from './case-handoff.js';
+import { hideOperations, initOperations, showOperations } from './case-operations.js';
 import {
   hideJournal, initJournal, reloadJournal, revealLatestEntries, showJournal, showNewEntry,
 } from './case-journal.js';
@@ -33,9 +35,9 @@ import { href } from './routes.js';
 import { isPoliceLiaison, isStaff, mayOverrideUrgency } from './session.js';
 import { isPhone, setMapPeek } from './side-panel.js';
 
-const TABS = ['journal', 'tasks', 'card', 'places', 'photos', 'sharing'];
+const TABS = ['journal', 'tasks', 'operations', 'card', 'places', 'photos', 'sharing'];
 // Tabs for staff only.
-const STAFF_TABS = new Set(['sharing']);
+const STAFF_TABS = new Set(['operations', 'sharing']);
 const tabsForRole = () => TABS.filter((tab) => isStaff() || !STAFF_TABS.has(tab));
 // Only staff change a card; everyone else who may open it (a police liaison) reads it.
 const readOnly = () => !isStaff();
@@ -53,6 +55,7 @@ export function initCaseView({ live }) {
   initPlaces({ getCase: () => current, onPlacesChanged: placesChanged });
   initPhotos({ getCase: () => current, onPhotosChanged: photosChanged });
   initSharing({ getCase: () => current });
+  initOperations({ live });
   initHandoff({
     getCase: () => current,
     onHandedOff: (caseId, answer) => showNewEntry(caseId, answer.entry),
@@ -125,6 +128,7 @@ export const caseView = {
     drawOnMap({ fit: true });
     if (!sameCase) showJournal(current.id, { policeNotesOnly: isPoliceLiaison() });
     if (activeTab === 'sharing') showSharing(current);
+    if (isStaff()) showOperations(current);
     byId('case-view-name').focus({ preventScroll: true });
   },
   hide() {
@@ -134,10 +138,14 @@ export const caseView = {
     closeDialog(byId('urgency-dialog'));
     closeDialog(byId('handoff-dialog'));
     closeDialog(byId('confirm-dialog'));
+    closeDialog(byId('group-dialog'));
+    closeDialog(byId('member-dialog'));
+    closeDialog(byId('device-dialog'));
     resetPhotos();
     resetSharing();
     showHandoffResult(null);
     hideJournal();
+    hideOperations();
     clearCaseLayer();
     setMapPeek(false);
     current = null;
@@ -158,6 +166,7 @@ const refreshSoon = debounce(async () => {
     current = loaded;
     render();
     drawOnMap({ fit: false });
+    if (isStaff()) showOperations(current);
   } catch {
     // The next change or the next visit reads it again; the card on show stays.
   }
@@ -266,6 +275,7 @@ function renderHeader() {
   byId('case-refresh').hidden = staff;
   byId('case-read-only-note').hidden = staff;
   byId('case-tab-sharing').hidden = !staff;
+  byId('case-tab-operations').hidden = !staff;
 }
 
 function renderTabCounts() {

@@ -7,7 +7,7 @@
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
-import { addMapLayer, focusOn } from './map.js';
+import { addMapLayer, centreOn } from './map.js';
 import { fixFacts, volunteerStateLabel } from './volunteer-text.js';
 
 // Tracks are told apart by colour; the marker's colour says the state.
@@ -157,7 +157,7 @@ export function restyleVolunteers(volunteers) {
 export function showVolunteer(v) {
   const one = drawn.get(v?.id);
   if (!one?.marker || !v.last) return false;
-  focusOn({ lat: v.last.lat, lon: v.last.lon });
+  centreOn({ lat: v.last.lat, lon: v.last.lon });
   one.marker.openPopup();
   return true;
 }

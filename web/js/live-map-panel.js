@@ -32,13 +32,13 @@ const items = new Map(); // volunteer id -> <li> of the list
 
 export function initLiveMap({ live: channel }) {
   live = channel;
-  byId('field-watch-select').addEventListener('change', (event) => {
+  byId('livemap-watch-select').addEventListener('change', (event) => {
     remember(event.target.value);
     watch();
   });
-  byId('field-list').addEventListener('click', (event) => {
-    const button = event.target.closest('.field-volunteer');
-    const v = button && state.get(button.closest('.field-item').dataset.volunteerId);
+  byId('livemap-list').addEventListener('click', (event) => {
+    const button = event.target.closest('.livemap-volunteer');
+    const v = button && state.get(button.closest('.livemap-item').dataset.volunteerId);
     if (v) showVolunteer(v);
   });
   live.on('map.snapshot', onSnapshot);
@@ -62,8 +62,8 @@ export function initLiveMap({ live: channel }) {
 /** The map section is shown (again): start watching, or follow the address's wishes. */
 export function showLiveMap(route) {
   if (!isStaff() || !initVolunteerLayer({ age: (v) => state.ageOf(v) })) {
-    byId('field-watch').hidden = true;
-    byId('field-section').hidden = true;
+    byId('livemap-watch').hidden = true;
+    byId('livemap-section').hidden = true;
     return;
   }
   const { watch: wanted, volunteer } = route?.params || {};
@@ -75,8 +75,8 @@ export function showLiveMap(route) {
   if (volunteer) pendingFocus = volunteer;
   const wasActive = active;
   active = true;
-  byId('field-watch').hidden = false;
-  byId('field-section').hidden = false;
+  byId('livemap-watch').hidden = false;
+  byId('livemap-section').hidden = false;
   if (!wasActive) {
     ticker = setInterval(tick, TICK_MS);
     loadOperations();
@@ -96,8 +96,8 @@ export function hideLiveMap() {
   requested = undefined;
   pendingFocus = null;
   forget();
-  byId('field-watch').hidden = true;
-  byId('field-section').hidden = true;
+  byId('livemap-watch').hidden = true;
+  byId('livemap-section').hidden = true;
 }
 
 // ---- The choice ----------------------------------------------------------------------------
@@ -122,7 +122,7 @@ function remember(operationId) {
 function watch() {
   requested = chosen();
   forget();
-  byId('field-waiting').hidden = false;
+  byId('livemap-waiting').hidden = false;
   live?.send({ type: 'map.watch', operation_id: requested || null });
 }
 
@@ -130,9 +130,9 @@ function forget() {
   state.clear();
   clearVolunteers();
   items.clear();
-  byId('field-list').replaceChildren();
-  byId('field-empty').hidden = true;
-  byId('field-waiting').hidden = true;
+  byId('livemap-list').replaceChildren();
+  byId('livemap-empty').hidden = true;
+  byId('livemap-waiting').hidden = true;
 }
 
 async function loadOperations() {
@@ -155,7 +155,7 @@ async function loadOperations() {
 }
 
 function renderSelector() {
-  const select = byId('field-watch-select');
+  const select = byId('livemap-watch-select');
   setOptions(select, [
     ['', t('livemap.everyone')],
     ...operations.map((op) => [op.id, t('livemap.operation_option', {
@@ -178,7 +178,7 @@ function onSnapshot(message) {
   state.applySnapshot(message);
   clearVolunteers();
   for (const v of state.list()) drawVolunteer(v);
-  byId('field-waiting').hidden = true;
+  byId('livemap-waiting').hidden = true;
   renderList({ rebuild: true });
   focusPending();
 }
@@ -225,9 +225,9 @@ function groupName(groupId) {
 }
 
 function renderList({ rebuild = false } = {}) {
-  const list = byId('field-list');
+  const list = byId('livemap-list');
   const volunteers = state.list();
-  byId('field-empty').hidden = !(state.ready && volunteers.length === 0);
+  byId('livemap-empty').hidden = !(state.ready && volunteers.length === 0);
   for (const v of volunteers) {
     if (!items.has(v.id)) items.set(v.id, newItem(v.id));
     updateItem(v);
@@ -242,14 +242,14 @@ function renderList({ rebuild = false } = {}) {
 }
 
 function newItem(id) {
-  return h('li', { className: 'field-item', dataset: { volunteerId: id } },
-    h('button', { type: 'button', className: 'field-volunteer' },
-      h('span', { className: 'field-dot', attrs: { 'aria-hidden': 'true' } }),
-      h('span', { className: 'field-name' }),
-      h('span', { className: 'field-state' }),
-      h('span', { className: 'field-age' }),
-      h('span', { className: 'field-battery' }),
-      h('span', { className: 'field-group' })));
+  return h('li', { className: 'livemap-item', dataset: { volunteerId: id } },
+    h('button', { type: 'button', className: 'livemap-volunteer' },
+      h('span', { className: 'livemap-dot', attrs: { 'aria-hidden': 'true' } }),
+      h('span', { className: 'livemap-name' }),
+      h('span', { className: 'livemap-state' }),
+      h('span', { className: 'livemap-age' }),
+      h('span', { className: 'livemap-battery' }),
+      h('span', { className: 'livemap-group' })));
 }
 
 function updateItem(v) {
@@ -261,10 +261,10 @@ function updateItem(v) {
     node.textContent = text || '';
     node.hidden = !text;
   };
-  set('.field-name', v.name);
-  set('.field-state', volunteerStateLabel(v.state));
-  set('.field-age', v.last ? fixAgeText(state.ageOf(v)) : null);
-  set('.field-battery', batteryText(v.last));
-  set('.field-group', groupName(v.groupId));
-  item.querySelector('.field-volunteer').setAttribute('aria-disabled', String(!v.last));
+  set('.livemap-name', v.name);
+  set('.livemap-state', volunteerStateLabel(v.state));
+  set('.livemap-age', v.last ? fixAgeText(state.ageOf(v)) : null);
+  set('.livemap-battery', batteryText(v.last));
+  set('.livemap-group', groupName(v.groupId));
+  item.querySelector('.livemap-volunteer').setAttribute('aria-disabled', String(!v.last));
 }

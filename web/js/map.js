@@ -145,6 +145,13 @@ export function focusOn(point) {
   }
 }
 
+/** Centres the map on a point {lat, lon} without a ring (the thing there marks itself). */
+export function centreOn(point) {
+  const latLon = toLatLon(point);
+  if (!map || !latLon) return;
+  map.setView(latLon, Math.max(map.getZoom(), FOCUS_MIN_ZOOM), { animate: false });
+}
+
 /**
  * Draws one case over the other layers: its last-seen point and its places (points of
  * attraction), checked ones greyed. Frames them unless `fit` is false.

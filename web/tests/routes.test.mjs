@@ -64,3 +64,9 @@ test('every href builder gives an address parseRoute reads back', () => {
   assert.deepEqual(parseRoute(href.reportNew({ call: 'k1' })).params, { call: 'k1' });
   assert.equal(href.caseNew({}), '#/cases/new', 'no empty query');
 });
+
+test('the map address can name an operation to watch and a volunteer to centre on', () => {
+  assert.equal(href.map(), '#/map');
+  assert.deepEqual(parseRoute(href.map({ watch: 'op-1' })), { name: 'map', section: 'map', params: { watch: 'op-1' } });
+  assert.deepEqual(parseRoute(href.map({ volunteer: 'v/1' })).params, { volunteer: 'v/1' });
+});

@@ -1,0 +1,315 @@
+// The card's "Operations" tab (staff): the search operations of the case, each with its groups,
+// members and messages to the field (js/operation-item.js draws one). Here: starting an
+// operation, changing its status, groups (js/group-dialog.js), members (js/member-dialog.js),
+// messages (js/alert-form.js), phone links (js/device-dialog.js). Kept live from the channel:
+// "operation.changed" reads the operations again, "alert.sent" an operation's messages, and
+// "alert.answer" puts a recipient's read receipt or answer in place.
+
+import * as api from './api.js';
+import { applyAnswer } from './alert-tally.js';
+import { closeAlertForm, initAlertForm, openAlertForm, resetAlertForm } from './alert-form.js';
+import { confirmAction, showFormError } from './dialogs.js';
+import { initDeviceDialog, openDeviceDialog } from './device-dialog.js';
+import { byId, debounce } from './dom.js';
+import { apiErrorText } from './errors.js';
+import { openGroupDialog } from './group-dialog.js';
+import { onLanguageChange, t } from './i18n.js';
+import { focusOn } from './map.js';
+import { initMemberDialog, openMemberDialog } from './member-dialog.js';
+import { operationItem } from './operation-item.js';
+import { setMapPeek } from './side-panel.js';
+
+let caseInfo = null; // {id, status} of the case on show
+let operations = [];
+const alertsByOperation = new Map(); // operation id -> alerts, newest first
+const openRecipients = new Set(); // alerts whose recipients are unfolded
+let generation = 0;
+
+export function initOperations({ live }) {
+  initDeviceDialog();
+  initMemberDialog();
+  initAlertForm({
+    onAlertSent: (operationId, alert) => {
+      const known = alertsByOperation.get(operationId) || [];
+      if (alert && !known.some((one) => one.id === alert.id)) alertsByOperation.set(operationId, [alert, ...known]);
+      render();
+    },
+  });
+  byId('operation-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    createOperation();
+  });
+  const list = byId('operation-list');
+  list.addEventListener('click', onClick);
+  list.addEventListener('change', onChange);
+  // "toggle" does not bubble: caught on the way down.
+  list.addEventListener('toggle', (event) => {
+    const details = event.target;
+    if (!details.matches?.('.alert-recipients')) return;
+    if (details.open) openRecipients.add(details.dataset.alertId);
+    else openRecipients.delete(details.dataset.alertId);
+  }, true);
+
+  const reloadSoon = debounce(() => load({ alerts: false }), 300);
+  live.on('operation.changed', () => {
+    if (caseInfo) reloadSoon();
+  });
+  live.on('alert.sent', (message) => {
+    if (caseInfo && operations.some((op) => op.id === message.operation_id)) loadAlerts(message.operation_id);
+  });
+  live.on('alert.answer', (message) => {
+    for (const alerts of alertsByOperation.values()) {
+      if (applyAnswer(alerts, message.alert_id, message.recipient)) {
+        render();
+        return;
+      }
+    }
+  });
+  live.on('live.resync', () => {
+    if (caseInfo) load({ alerts: true });
+  });
+  onLanguageChange(render);
+}
+
+/** Shows the operations of Case `c` (read again only when it is another case). */
+export function showOperations(c) {
+  const sameCase = caseInfo?.id === c.id;
+  caseInfo = { id: c.id, status: c.status };
+  byId('operation-form').hidden = c.status === 'closed';
+  if (sameCase) return;
+  operations = [];
+  alertsByOperation.clear();
+  openRecipients.clear();
+  resetAlertForm();
+  byId('operation-form').reset();
+  showFormError(byId('operation-form-error'), null);
+  showFormError(byId('operations-error'), null);
+  render();
+  load({ alerts: true });
+}
+
+/** Forgets the case (the card is left). */
+export function hideOperations() {
+  generation += 1;
+  caseInfo = null;
+  operations = [];
+  alertsByOperation.clear();
+  resetAlertForm();
+  byId('operation-list').replaceChildren();
+}
+
+async function load({ alerts }) {
+  if (!caseInfo) return;
+  const mine = ++generation;
+  const caseId = caseInfo.id;
+  byId('operations-loading').hidden = operations.length > 0;
+  try {
+    const loaded = await api.getCaseOperations(caseId);
+    if (mine !== generation) return;
+    operations = Array.isArray(loaded) ? loaded : [];
+    byId('operations-load-error').hidden = true;
+  } catch (failure) {
+    if (mine !== generation) return;
+    byId('operations-load-error').hidden = false;
+    byId('operations-load-error').textContent = apiErrorText(failure);
+  } finally {
+    if (mine === generation) byId('operations-loading').hidden = true;
+  }
+  render();
+  for (const op of operations) {
+    if (alerts || !alertsByOperation.has(op.id)) loadAlerts(op.id);
+  }
+}
+
+async function loadAlerts(operationId) {
+  const caseId = caseInfo?.id;
+  try {
+    const loaded = await api.getAlerts(operationId);
+    if (caseInfo?.id !== caseId) return;
+    alertsByOperation.set(operationId, Array.isArray(loaded) ? loaded : []);
+  } catch {
+    if (caseInfo?.id !== caseId) return;
+    if (!alertsByOperation.has(operationId)) alertsByOperation.set(operationId, []);
+  }
+  render();
+}
+
+// ---- Drawing -------------------------------------------------------------------------------
+
+function render() {
+  const list = byId('operation-list');
+  const open = operations.filter((op) => op.status !== 'finished').length;
+  const count = byId('case-tab-operations-count');
+  count.hidden = open === 0;
+  count.textContent = String(open);
+  byId('operations-empty').hidden = !(caseInfo && operations.length === 0 && byId('operations-loading').hidden);
+  // Drawn anew; the keyboard goes back to the same button or list in the new drawing.
+  const key = list.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
+  list.replaceChildren(...operations.map((op) => operationItem(op, {
+    alerts: alertsByOperation.get(op.id) ?? null,
+    openIds: openRecipients,
+  })));
+  if (key) list.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
+}
+
+function replaceOperation(updated) {
+  if (!updated?.id) return;
+  const index = operations.findIndex((op) => op.id === updated.id);
+  if (index >= 0) operations[index] = updated;
+  else operations.unshift(updated);
+  render();
+}
+
+// ---- Actions -------------------------------------------------------------------------------
+
+function failed(failure) {
+  showFormError(byId('operations-error'),
+    failure?.code === 'operation_finished' ? t('operation.error.finished') : apiErrorText(failure));
+}
+
+function find(target) {
+  const op = operations.find((one) => one.id === target.closest('.operation')?.dataset.operationId);
+  if (!op) return {};
+  const groupId = target.closest('.operation-group')?.dataset.groupId;
+  const volunteerId = target.closest('.operation-member')?.dataset.volunteerId;
+  return {
+    op,
+    group: groupId ? (op.groups || []).find((g) => g.id === groupId) : null,
+    member: volunteerId ? (op.members || []).find((m) => m.volunteer_id === volunteerId) : null,
+  };
+}
+
+function onClick(event) {
+  const place = event.target.closest('.alert-location');
+  if (place) {
+    setMapPeek(true);
+    focusOn({ lat: Number(place.dataset.lat), lon: Number(place.dataset.lon) });
+    return;
+  }
+  const button = event.target.closest('button[data-action]');
+  if (!button) return;
+  const { op, group, member } = find(button);
+  if (!op) return;
+  showFormError(byId('operations-error'), null);
+  switch (button.dataset.action) {
+    case 'status':
+      changeStatus(op, button.dataset.to);
+      break;
+    case 'message':
+      openAlertForm({ op });
+      break;
+    case 'message-group':
+      if (group) openAlertForm({ op, group });
+      break;
+    case 'message-member':
+      if (member) openAlertForm({ op, member });
+      break;
+    case 'add-member':
+      openMemberDialog({ op, onSaved: replaceOperation });
+      break;
+    case 'add-group':
+      openGroupDialog({ op, onSaved: replaceOperation });
+      break;
+    case 'edit-group':
+      if (group) openGroupDialog({ op, group, onSaved: replaceOperation });
+      break;
+    case 'device':
+      if (member) openDeviceDialog({ id: member.volunteer_id, name: member.name });
+      break;
+    case 'remove-member':
+      if (member) askRemove(op, member);
+      break;
+    default:
+  }
+}
+
+async function onChange(event) {
+  const select = event.target.closest('select[data-action="move"]');
+  if (!select) return;
+  const { op, member } = find(select);
+  if (!op || !member) return;
+  showFormError(byId('operations-error'), null);
+  select.disabled = true;
+  try {
+    replaceOperation(await api.putMember(op.id, member.volunteer_id, select.value || null));
+  } catch (failure) {
+    select.value = member.group_id || '';
+    failed(failure);
+  } finally {
+    select.disabled = false;
+  }
+}
+
+async function createOperation() {
+  if (!caseInfo) return;
+  const caseId = caseInfo.id;
+  const input = byId('operation-name');
+  const button = byId('operation-submit');
+  const error = byId('operation-form-error');
+  const name = input.value.trim();
+  showFormError(error, null);
+  if (!name) {
+    input.setAttribute('aria-invalid', 'true');
+    showFormError(error, t('operation.name_required'));
+    input.focus();
+    return;
+  }
+  input.removeAttribute('aria-invalid');
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    const created = await api.createOperation(caseId, { name });
+    if (caseInfo?.id !== caseId) return;
+    input.value = '';
+    alertsByOperation.set(created.id, []);
+    replaceOperation(created);
+  } catch (failure) {
+    showFormError(error, failure?.code === 'case_closed' ? t('operation.error.case_closed') : apiErrorText(failure));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function changeStatus(op, to) {
+  const run = async () => replaceOperation(await api.updateOperation(op.id, { status: to }));
+  if (to !== 'finished') {
+    try {
+      await run();
+    } catch (failure) {
+      failed(failure);
+    }
+    return;
+  }
+  confirmAction({
+    title: t('operation.finish_title', { name: op.name }),
+    text: t('operation.finish_text'),
+    confirmText: t('operation.action.finish'),
+    run: async (errorLine) => {
+      try {
+        await run();
+        closeAlertForm();
+        return true;
+      } catch (failure) {
+        showFormError(errorLine, apiErrorText(failure));
+        return false;
+      }
+    },
+  });
+}
+
+function askRemove(op, member) {
+  confirmAction({
+    title: t('operation.member.remove_title', { name: member.name }),
+    text: t('operation.member.remove_text', { name: member.name, operation: op.name }),
+    confirmText: t('operation.member.remove'),
+    run: async (errorLine) => {
+      try {
+        replaceOperation(await api.removeMember(op.id, member.volunteer_id));
+        return true;
+      } catch (failure) {
+        showFormError(errorLine, apiErrorText(failure));
+        return false;
+      }
+    },
+  });
+}

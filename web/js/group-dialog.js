@@ -1,0 +1,58 @@
+// A group of an operation, added or changed in #group-dialog: its name and the instructions its
+// members read on their phones (which squares, in what order, what to look out for).
+
+import * as api from './api.js';
+import { openDialog, showFormError } from './dialogs.js';
+import { byId } from './dom.js';
+import { apiErrorText } from './errors.js';
+import { t } from './i18n.js';
+
+const fieldLabel = (name) => (name === 'instructions' ? t('group.instructions') : t('group.name'));
+
+/**
+ * Opens the dialog for a new group of `op`, or to change `group`; `onSaved(operation)` gets the
+ * operation as the server answers it.
+ */
+export function openGroupDialog({ op, group = null, onSaved }) {
+  const name = byId('group-name');
+  const instructions = byId('group-instructions');
+  byId('group-dialog-title').textContent = group
+    ? t('group.edit_title', { name: group.name })
+    : t('group.add_title', { operation: op.name });
+  name.value = group?.name || '';
+  instructions.value = group?.instructions || '';
+  name.removeAttribute('aria-invalid');
+
+  openDialog(byId('group-dialog'), async () => {
+    const error = byId('group-error');
+    const newName = name.value.trim();
+    const newInstructions = instructions.value.trim();
+    if (!newName) {
+      name.setAttribute('aria-invalid', 'true');
+      showFormError(error, t('group.name_required'));
+      name.focus();
+      return false;
+    }
+    name.removeAttribute('aria-invalid');
+    try {
+      let saved;
+      if (group) {
+        const changes = {};
+        if (newName !== group.name) changes.name = newName;
+        if (newInstructions !== (group.instructions || '')) changes.instructions = newInstructions;
+        if (Object.keys(changes).length === 0) return true;
+        saved = await api.updateGroup(op.id, group.id, changes);
+      } else {
+        saved = await api.addGroup(op.id, newInstructions ? { name: newName, instructions: newInstructions } : { name: newName });
+      }
+      onSaved(saved);
+      return true;
+    } catch (failure) {
+      showFormError(error, failure?.code === 'already_exists'
+        ? t('group.name_taken')
+        : apiErrorText(failure, { fieldLabel }));
+      return false;
+    }
+  });
+  (group ? instructions : name).focus();
+}

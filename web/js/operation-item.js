@@ -1,0 +1,142 @@
+// One search operation of a case, drawn: its status and the changes it allows, its groups with
+// their instructions and members, the members without a group, the links to its tracks, and its
+// messages to the field. Buttons carry data-action (js/case-operations.js handles the clicks)
+// and data-focus-key, so the keyboard stays in place when the operation is drawn again.
+
+import * as api from './api.js';
+import { h } from './dom.js';
+import { t } from './i18n.js';
+import { operationStatusLabel } from './labels.js';
+import { alertList } from './alert-list.js';
+import { href } from './routes.js';
+
+// The status changes offered from each status; finishing is asked about first.
+const NEXT_STATUSES = {
+  planned: ['active', 'finished'],
+  active: ['suspended', 'finished'],
+  suspended: ['active', 'finished'],
+  finished: [],
+};
+
+const STATUS_ACTIONS = {
+  active: (from) => (from === 'suspended' ? t('operation.action.resume') : t('operation.action.start')),
+  suspended: () => t('operation.action.suspend'),
+  finished: () => t('operation.action.finish'),
+};
+
+const button = (action, text, { key, primary = false, label = null, data = {} } = {}) => h('button', {
+  type: 'button',
+  className: `button ${primary ? 'button-primary' : 'button-quiet'} button-small`,
+  dataset: { action, focusKey: key, ...data },
+  text,
+  attrs: { 'aria-label': label },
+});
+
+/** The <li> for operation `op`, with its `alerts` (null while they load). */
+export function operationItem(op, { alerts = null, openIds = new Set() } = {}) {
+  const open = op.status !== 'finished';
+  const members = Array.isArray(op.members) ? op.members : [];
+  const groups = Array.isArray(op.groups) ? op.groups : [];
+  const ungrouped = members.filter((m) => !m.group_id || !groups.some((g) => g.id === m.group_id));
+
+  return h('li', { className: 'operation', dataset: { operationId: op.id, status: op.status } },
+    h('div', { className: 'operation-head' },
+      h('h3', { className: 'operation-name', text: op.name }),
+      h('span', { className: 'status-badge operation-status', dataset: { status: op.status }, text: operationStatusLabel(op.status) }),
+      h('span', { className: 'operation-count', text: t('operation.member_count', { n: members.length }) })),
+    open ? h('div', { className: 'operation-actions' },
+      NEXT_STATUSES[op.status]?.map((to) => button('status', STATUS_ACTIONS[to](op.status), {
+        key: `status:${op.id}:${to}`, primary: to === 'active', data: { to },
+      })),
+      h('a', {
+        className: 'button button-quiet button-small operation-watch',
+        href: href.map({ watch: op.id }),
+        text: t('operation.watch'),
+      }),
+      button('message', t('operation.message_all'), { key: `message:${op.id}` }),
+      button('add-member', t('operation.add_member'), { key: `add-member:${op.id}` }),
+      button('add-group', t('operation.add_group'), { key: `add-group:${op.id}` })) : null,
+    exportLinks({ operation_id: op.id }, t('operation.tracks'), op.name),
+    groups.map((group) => groupBlock(op, group, members.filter((m) => m.group_id === group.id), open)),
+    ungrouped.length || (open && groups.length === 0)
+      ? h('section', { className: 'operation-group operation-ungrouped' },
+        h('h4', { className: 'operation-group-name', text: groups.length ? t('operation.no_group') : t('operation.members') }),
+        memberList(op, ungrouped, open))
+      : null,
+    h('section', { className: 'operation-alerts' },
+      h('h4', { className: 'operation-alerts-title', text: t('operation.alerts') }),
+      alerts === null
+        ? h('p', { className: 'panel-note', text: t('common.loading') })
+        : (alerts.length
+          ? alertList(op, alerts, { openIds })
+          : h('p', { className: 'panel-note', text: t('operation.no_alerts') }))));
+}
+
+function groupBlock(op, group, members, open) {
+  return h('section', { className: 'operation-group', dataset: { groupId: group.id } },
+    h('div', { className: 'operation-group-head' },
+      h('h4', { className: 'operation-group-name', text: group.name }),
+      open ? button('edit-group', t('operation.group.edit'), {
+        key: `edit-group:${group.id}`, label: t('operation.group.edit_of', { name: group.name }),
+      }) : null,
+      open ? button('message-group', t('operation.group.message'), {
+        key: `message-group:${group.id}`, label: t('operation.group.message_of', { name: group.name }),
+      }) : null),
+    group.instructions
+      ? h('p', { className: 'operation-instructions', text: group.instructions })
+      : h('p', { className: 'operation-instructions operation-instructions-none', text: t('operation.group.no_instructions') }),
+    memberList(op, members, open),
+    exportLinks({ group_id: group.id }, t('operation.group.tracks'), group.name));
+}
+
+function memberList(op, members, open) {
+  if (!members.length) return h('p', { className: 'panel-note operation-members-none', text: t('operation.no_members') });
+  return h('ul', { className: 'operation-members' }, members.map((m) => memberRow(op, m, open)));
+}
+
+function memberRow(op, member, open) {
+  const selectId = `member-group-${op.id}-${member.volunteer_id}`;
+  const groups = op.groups || [];
+  let move = null;
+  if (open && groups.length) {
+    const select = h('select', {
+      className: 'field operation-member-group',
+      id: selectId,
+      dataset: { action: 'move', focusKey: `move:${op.id}:${member.volunteer_id}` },
+    },
+    h('option', { value: '', text: t('operation.no_group') }),
+    groups.map((g) => h('option', { value: g.id, text: g.name })));
+    select.value = member.group_id || '';
+    move = h('span', { className: 'operation-member-move' },
+      h('label', { className: 'visually-hidden', htmlFor: selectId, text: t('operation.member.group_of', { name: member.name }) }),
+      select);
+  }
+  return h('li', { className: 'operation-member', dataset: { volunteerId: member.volunteer_id } },
+    h('span', { className: 'operation-member-name', text: member.name }),
+    move,
+    h('span', { className: 'operation-member-actions' },
+      open ? button('message-member', t('operation.member.message'), {
+        key: `message-member:${member.volunteer_id}`, label: t('operation.member.message_of', { name: member.name }),
+      }) : null,
+      button('device', t('device.open'), {
+        key: `device:${member.volunteer_id}`, label: t('device.open_of', { name: member.name }),
+      }),
+      open ? button('remove-member', t('operation.member.remove'), {
+        key: `remove-member:${member.volunteer_id}`, label: t('operation.member.remove_of', { name: member.name }),
+      }) : null));
+}
+
+// "Tracks: GPX · GeoJSON" for an operation or a group (files from /api/tracks/export).
+function exportLinks(of, title, name) {
+  const link = (format, text, label) => h('a', {
+    className: 'track-export',
+    href: api.trackExportUrl(of, format),
+    download: '',
+    text,
+    attrs: { 'aria-label': label },
+  });
+  return h('p', { className: 'track-exports' },
+    h('span', { className: 'track-exports-title', text: title }), ' ',
+    link('gpx', t('operation.export.gpx'), t('operation.export.gpx_of', { name })), ' · ',
+    link('geojson', t('operation.export.geojson'), t('operation.export.geojson_of', { name })));
+}
