@@ -6,4 +6,5 @@ mod helpers;
 mod cases;
 mod console;
 mod driver;
+mod live_map;
 mod phone;

@@ -10,7 +10,7 @@ const TRIM_SLACK = 300;
 
 // Used until a snapshot says otherwise (the server's defaults).
 const DEFAULT_STALE_AFTER_S = 120;
-const DEFAULT_OFFLINE_AFTER_S = 900;
+const DEFAULT_OFFLINE_AFTER_S = 600;
 
 /**
  * "live" (the last fix is younger than staleAfterS), "stale" (older), "offline" (older than
