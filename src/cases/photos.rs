@@ -144,21 +144,34 @@ pub async fn of_case(conn: &mut PgConnection, case_id: Uuid) -> sqlx::Result<Vec
         .await
 }
 
+/// Which photos of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoKind {
+    /// The card's: the missing person (withdrawn ones are not served).
+    Card,
+    /// Sent by volunteers from the field, each with its log entry.
+    Field,
+}
+
 /// The stored file or its thumbnail, with its content type.
 pub async fn content(
     conn: &mut PgConnection,
+    kind: PhotoKind,
     case_id: Uuid,
     id: Uuid,
     thumbnail: bool,
 ) -> ApiResult<(String, Vec<u8>)> {
     let column = if thumbnail { "thumbnail, 'image/jpeg'" } else { "bytes, content_type" };
-    let row: Option<(Vec<u8>, String)> = sqlx::query_as(&format!(
-        "SELECT {column} FROM case_photos WHERE id = $1 AND case_id = $2 AND withdrawn_at IS NULL"
-    ))
-    .bind(id)
-    .bind(case_id)
-    .fetch_optional(conn)
-    .await?;
+    let from = match kind {
+        PhotoKind::Card => "case_photos WHERE withdrawn_at IS NULL AND",
+        PhotoKind::Field => "field_photos WHERE",
+    };
+    let row: Option<(Vec<u8>, String)> =
+        sqlx::query_as(&format!("SELECT {column} FROM {from} id = $1 AND case_id = $2"))
+            .bind(id)
+            .bind(case_id)
+            .fetch_optional(conn)
+            .await?;
     let (bytes, content_type) = row.ok_or_else(|| ApiError::not_found("photo"))?;
     Ok((content_type, bytes))
 }

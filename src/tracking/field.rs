@@ -283,21 +283,3 @@ pub async fn upload_photo(
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(StoredPhoto { id: params.id, entry_id: entry.id })))
 }
-
-/// A field photo of a case (or its thumbnail), with its content type.
-pub async fn photo_content(
-    conn: &mut PgConnection,
-    case_id: Uuid,
-    id: Uuid,
-    thumbnail: bool,
-) -> ApiResult<(String, Vec<u8>)> {
-    let column = if thumbnail { "thumbnail, 'image/jpeg'" } else { "bytes, content_type" };
-    let row: Option<(Vec<u8>, String)> =
-        sqlx::query_as(&format!("SELECT {column} FROM field_photos WHERE id = $1 AND case_id = $2"))
-            .bind(id)
-            .bind(case_id)
-            .fetch_optional(conn)
-            .await?;
-    let (bytes, content_type) = row.ok_or_else(|| ApiError::not_found("photo"))?;
-    Ok((content_type, bytes))
-}

@@ -3,7 +3,7 @@
 // it is about a place. It lives in the operations tab (not a dialog) so the map stays clickable.
 
 import * as api from './api.js';
-import { showFormError } from './dialogs.js';
+import { readTextAndPoint, showFormError } from './dialogs.js';
 import { byId } from './dom.js';
 import { apiErrorText } from './errors.js';
 import { t } from './i18n.js';
@@ -82,20 +82,9 @@ async function send() {
   if (button.disabled) return;
   const error = byId('alert-error');
   const textInput = byId('alert-text');
-  const text = textInput.value.trim();
-  showFormError(error, null);
-  if (!text) {
-    textInput.setAttribute('aria-invalid', 'true');
-    showFormError(error, t('alert.text_required'));
-    textInput.focus();
-    return;
-  }
-  textInput.removeAttribute('aria-invalid');
-  const point = locationField.read();
-  if (!point.ok) {
-    locationField.input.focus();
-    return;
-  }
+  const read = readTextAndPoint({ textInput, error, requiredMessage: t('alert.text_required'), locationField });
+  if (!read) return;
+  const { text, point } = read;
   const body = {
     text,
     urgent: byId('alert-urgent').checked,

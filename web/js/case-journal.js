@@ -3,7 +3,7 @@
 // put right by a new entry that "corrects" it, and the corrected one links to its correction.
 
 import * as api from './api.js';
-import { showFormError } from './dialogs.js';
+import { readTextAndPoint, showFormError } from './dialogs.js';
 import { byId } from './dom.js';
 import { apiErrorText } from './errors.js';
 import { onLanguageChange, t } from './i18n.js';
@@ -254,20 +254,9 @@ async function submit() {
   if (button.disabled) return;
   const error = byId('journal-error');
   const textInput = byId('journal-text');
-  const text = textInput.value.trim();
-  showFormError(error, null);
-  if (!text) {
-    textInput.setAttribute('aria-invalid', 'true');
-    showFormError(error, t('journal.text_required'));
-    textInput.focus();
-    return;
-  }
-  textInput.removeAttribute('aria-invalid');
-  const point = locationField.read();
-  if (!point.ok) {
-    locationField.input.focus();
-    return;
-  }
+  const read = readTextAndPoint({ textInput, error, requiredMessage: t('journal.text_required'), locationField });
+  if (!read) return;
+  const { text, point } = read;
   const body = { kind: policeOnly ? 'police_note' : byId('journal-kind').value, text };
   if (point.point) body.location = point.point;
   if (correcting) body.corrects = correcting.id;

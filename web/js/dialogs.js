@@ -66,3 +66,25 @@ export function confirmAction({ title, text, confirmText, run }) {
   openDialog(dialog, () => run(document.getElementById('confirm-dialog-error')));
   document.getElementById('confirm-dialog-confirm').focus();
 }
+
+/**
+ * Reads a form's required text and its optional point (a point field): on a problem, says what
+ * is wrong, focuses the field and answers null; otherwise {text, point}.
+ */
+export function readTextAndPoint({ textInput, error, requiredMessage, locationField }) {
+  const text = textInput.value.trim();
+  showFormError(error, null);
+  if (!text) {
+    textInput.setAttribute('aria-invalid', 'true');
+    showFormError(error, requiredMessage);
+    textInput.focus();
+    return null;
+  }
+  textInput.removeAttribute('aria-invalid');
+  const point = locationField.read();
+  if (!point.ok) {
+    locationField.input.focus();
+    return null;
+  }
+  return { text, point };
+}

@@ -83,11 +83,8 @@ async fn serve_from(
     let mut conn = state.db.acquire().await?;
     let reader = Reader::of(&mut conn, principal).await?;
     reader.check(&mut conn, id).await?;
-    let (content_type, bytes) = if from_the_field {
-        crate::tracking::field::photo_content(&mut conn, id, photo, thumbnail).await?
-    } else {
-        photos::content(&mut conn, id, photo, thumbnail).await?
-    };
+    let kind = if from_the_field { photos::PhotoKind::Field } else { photos::PhotoKind::Card };
+    let (content_type, bytes) = photos::content(&mut conn, kind, id, photo, thumbnail).await?;
     if reader.is_outsider() {
         AuditEvent::new("case.read")
             .on("case", id)
