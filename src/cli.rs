@@ -197,13 +197,20 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     if demo {
         // The walkers speak to this server like phones do, over its loopback address.
-        let port = listener.local_addr()?.port();
+        let mut address = listener.local_addr()?;
+        if address.ip().is_unspecified() {
+            address.set_ip(if address.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
         let (pool, mut stopping) = (db.pool.clone(), state.shutdown.subscribe());
         tokio::spawn(async move {
             let stop = async move {
                 let _ = stopping.changed().await;
             };
-            if let Err(error) = crate::demo::walk(&pool, format!("http://127.0.0.1:{port}"), stop).await {
+            if let Err(error) = crate::demo::walk(&pool, format!("http://{address}"), stop).await {
                 tracing::warn!(%error, "the demo volunteers stopped walking");
             }
         });

@@ -142,6 +142,16 @@ impl From<sqlx::Error> for ApiError {
             tracing::warn!(error = ?api.source, "database unreachable");
             return api;
         }
+        // Two requests that changed the same rows at once: one was aborted, and trying again works.
+        if matches!(&error, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40P01" | "40001"))) {
+            tracing::warn!(?error, "a request lost a race for the same rows");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "conflict_retry",
+                "someone changed the same thing at this moment; try again",
+            )
+            .with_retry_after(1);
+        }
         Self::internal(anyhow::Error::new(error).context("while querying the database"))
     }
 }

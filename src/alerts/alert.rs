@@ -149,27 +149,26 @@ pub async fn send(conn: &mut PgConnection, operation: Uuid, alert: NewAlert, aut
     Ok(id)
 }
 
-/// An operation's alerts with their recipients, newest first.
-pub async fn of_operation(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<Vec<AlertView>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: Uuid,
-        text: String,
-        lat: Option<f64>,
-        lon: Option<f64>,
-        urgent: bool,
-        asks_answer: bool,
-        audience: Value,
-        sent_by_name: String,
-        sent_at: DateTime<Utc>,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, text, ST_Y(location) AS lat, ST_X(location) AS lon, urgent, asks_answer, audience, sent_by_name, sent_at
-         FROM alerts WHERE operation_id = $1 ORDER BY sent_at DESC",
-    )
-    .bind(operation)
-    .fetch_all(&mut *conn)
-    .await?;
+#[derive(sqlx::FromRow)]
+struct AlertRow {
+    id: Uuid,
+    text: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    urgent: bool,
+    asks_answer: bool,
+    audience: Value,
+    sent_by_name: String,
+    sent_at: DateTime<Utc>,
+}
+
+const SELECT_ALERT: &str =
+    "SELECT id, text, ST_Y(location) AS lat, ST_X(location) AS lon, urgent, asks_answer, audience,
+        sent_by_name, sent_at
+ FROM alerts";
+
+/// Alerts as the console shows them, with their recipients.
+async fn views(conn: &mut PgConnection, rows: Vec<AlertRow>) -> sqlx::Result<Vec<AlertView>> {
     let mut alerts = Vec::with_capacity(rows.len());
     for row in rows {
         let recipients: Vec<Recipient> =
@@ -190,6 +189,22 @@ pub async fn of_operation(conn: &mut PgConnection, operation: Uuid) -> sqlx::Res
         });
     }
     Ok(alerts)
+}
+
+/// An operation's alerts with their recipients, newest first.
+pub async fn of_operation(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<Vec<AlertView>> {
+    let rows: Vec<AlertRow> = sqlx::query_as(&format!("{SELECT_ALERT} WHERE operation_id = $1 ORDER BY sent_at DESC"))
+        .bind(operation)
+        .fetch_all(&mut *conn)
+        .await?;
+    views(conn, rows).await
+}
+
+/// One alert with its recipients.
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<AlertView>> {
+    let rows: Vec<AlertRow> =
+        sqlx::query_as(&format!("{SELECT_ALERT} WHERE id = $1")).bind(id).fetch_all(&mut *conn).await?;
+    Ok(views(conn, rows).await?.pop())
 }
 
 const SELECT_RECIPIENT: &str =

@@ -35,10 +35,11 @@ pub async fn send(
         .details(json!({ "operation": operation }))
         .write(&mut *tx, &auth.principal.actor(), address)
         .await?;
+    // The answer is read before the commit: once committed, the alert is out, and a failed read
+    // must not make the coordinator send it again.
+    let sent = alert::find(&mut tx, id).await?.ok_or_else(|| ApiError::not_found("alert"))?;
     tx.commit().await?;
-    let mut conn = state.db.acquire().await?;
-    let sent = alert::of_operation(&mut conn, operation).await?.into_iter().find(|a| a.id == id);
-    sent.map(|a| (StatusCode::CREATED, Json(a))).ok_or_else(|| ApiError::not_found("alert"))
+    Ok((StatusCode::CREATED, Json(sent)))
 }
 
 /// An operation's alerts, newest first, each with its recipients' delivery, read receipts and

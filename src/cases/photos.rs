@@ -18,6 +18,10 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Largest side accepted, in pixels (decoding a bigger one would cost too much memory).
 pub const MAX_SIDE: u32 = 12_000;
+/// Most pixels in a photo (a 50-megapixel camera's): a small file can decode to a huge image.
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// Photos decoded at once: each may take a few hundred megabytes while decoded.
+const DECODES_AT_ONCE: usize = 2;
 /// Thumbnails fit in a square of this side.
 pub const THUMBNAIL_SIDE: u32 = 320;
 
@@ -55,6 +59,15 @@ pub struct Checked {
     pub thumbnail: Vec<u8>,
 }
 
+/// [`check`] off the async threads, a few at a time.
+pub async fn check_in_background(content_type: Option<String>, bytes: axum::body::Bytes) -> ApiResult<Checked> {
+    static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
+    let _permit = DECODES.acquire().await.map_err(|e| ApiError::internal(anyhow::anyhow!("photo decoding: {e}")))?;
+    tokio::task::spawn_blocking(move || check(content_type.as_deref(), &bytes))
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("while checking a photo: {e}")))?
+}
+
 /// Decodes the upload to prove it is the image it claims to be, and makes its thumbnail.
 pub fn check(content_type: Option<&str>, bytes: &[u8]) -> ApiResult<Checked> {
     let declared = match content_type.map(|c| c.split(';').next().unwrap_or_default().trim()) {
@@ -79,10 +92,10 @@ pub fn check(content_type: Option<&str>, bytes: &[u8]) -> ApiResult<Checked> {
     let (width, height) = reader
         .into_dimensions()
         .map_err(|e| ApiError::invalid("not_an_image", format!("the image cannot be read: {e}")))?;
-    if width > MAX_SIDE || height > MAX_SIDE {
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(ApiError::invalid(
             "photo_too_large",
-            format!("the photo is {width}×{height}; at most {MAX_SIDE} pixels a side"),
+            format!("the photo is {width}×{height}; at most {MAX_SIDE} pixels a side and 50 megapixels"),
         ));
     }
     let decoded = ImageReader::with_format(Cursor::new(bytes), declared)

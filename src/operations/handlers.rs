@@ -20,9 +20,27 @@ fn author(principal: &Principal) -> Author {
     Author { user_id: Some(principal.user_id), name: principal.display_name.clone() }
 }
 
-async fn answer(state: &AppState, id: Uuid) -> ApiResult<Json<Operation>> {
-    let mut conn = state.db.acquire().await?;
-    operation::find(&mut conn, id).await?.map(Json).ok_or_else(|| ApiError::not_found("operation"))
+/// Records a change to an operation in the audit log.
+async fn audit(
+    conn: &mut sqlx::PgConnection,
+    principal: &Principal,
+    address: Option<std::net::IpAddr>,
+    action: &'static str,
+    operation: Uuid,
+    details: serde_json::Value,
+) -> ApiResult<()> {
+    AuditEvent::new(action)
+        .on("operation", operation)
+        .details(details)
+        .write(conn, &principal.actor(), address)
+        .await?;
+    Ok(())
+}
+
+/// The operation as it now stands; read inside the change's transaction, so a change that was
+/// committed is never answered with an error.
+async fn answer(conn: &mut sqlx::PgConnection, id: Uuid) -> ApiResult<Json<Operation>> {
+    operation::find(conn, id).await?.map(Json).ok_or_else(|| ApiError::not_found("operation"))
 }
 
 /// A new operation.
@@ -55,8 +73,9 @@ pub async fn create(
         .details(json!({ "case": case_id }))
         .write(&mut *tx, &auth.principal.actor(), address)
         .await?;
+    let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, answer(&state, id).await?))
+    Ok((StatusCode::CREATED, answer))
 }
 
 /// A case's operations, newest first.
@@ -97,7 +116,7 @@ pub async fn read(
     _auth: Authorized<ReadOperationalMap>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Operation>> {
-    answer(&state, id).await
+    answer(&mut *state.db.acquire().await?, id).await
 }
 
 /// Renames an operation, changes its status or its meeting point; `finished` ends it for
@@ -120,8 +139,9 @@ pub async fn update(
         .details(details)
         .write(&mut *tx, &auth.principal.actor(), address)
         .await?;
+    let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
-    answer(&state, id).await
+    Ok(answer)
 }
 
 /// A group, new or changed.
@@ -140,12 +160,13 @@ pub struct GroupRequest {
     responses((status = 201, body = Operation), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_group(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     auth: Authorized<ManageOperations>,
     Path(id): Path<Uuid>,
     Json(request): Json<GroupRequest>,
 ) -> ApiResult<(StatusCode, Json<Operation>)> {
     let mut tx = state.db.begin().await?;
-    operation::save_group(
+    let group = operation::save_group(
         &mut tx,
         id,
         None,
@@ -154,8 +175,10 @@ pub async fn add_group(
         &author(&auth.principal),
     )
     .await?;
+    audit(&mut tx, &auth.principal, address, "operation.group", id, json!({ "group": group })).await?;
+    let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, answer(&state, id).await?))
+    Ok((StatusCode::CREATED, answer))
 }
 
 /// Renames a group or changes its instructions (its members' phones show them at once).
@@ -165,6 +188,7 @@ pub async fn add_group(
     responses((status = 200, body = Operation), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_group(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     auth: Authorized<ManageOperations>,
     Path((id, group)): Path<(Uuid, Uuid)>,
     Json(request): Json<GroupRequest>,
@@ -179,8 +203,10 @@ pub async fn update_group(
         &author(&auth.principal),
     )
     .await?;
+    audit(&mut tx, &auth.principal, address, "operation.group", id, json!({ "group": group })).await?;
+    let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
-    answer(&state, id).await
+    Ok(answer)
 }
 
 /// Where a volunteer goes in an operation.
@@ -198,14 +224,18 @@ pub struct MemberRequest {
     responses((status = 200, body = Operation), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn join(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     auth: Authorized<ManageOperations>,
     Path((id, volunteer)): Path<(Uuid, Uuid)>,
     Json(request): Json<MemberRequest>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
     operation::join(&mut tx, id, volunteer, request.group_id, &author(&auth.principal)).await?;
+    let details = json!({ "volunteer": volunteer, "group": request.group_id });
+    audit(&mut tx, &auth.principal, address, "operation.join", id, details).await?;
+    let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
-    answer(&state, id).await
+    Ok(answer)
 }
 
 /// Ends a volunteer's part in the operation (their tracks stay).
@@ -214,13 +244,16 @@ pub async fn join(
     responses((status = 200, body = Operation), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn leave(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     auth: Authorized<ManageOperations>,
     Path((id, volunteer)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
     operation::leave(&mut tx, id, volunteer, &author(&auth.principal)).await?;
+    audit(&mut tx, &auth.principal, address, "operation.leave", id, json!({ "volunteer": volunteer })).await?;
+    let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
-    answer(&state, id).await
+    Ok(answer)
 }
 
 /// A volunteer, as a coordinator picks them.

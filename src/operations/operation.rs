@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::cases::card::Point;
 use crate::cases::journal::{self, Author, EntryKind, NewEntry};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ResultExt};
 use crate::realtime::{announce, Notice};
 
 /// Where an operation stands.
@@ -262,7 +262,9 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
     .execute(&mut *conn)
     .await?;
     if patch.status == Some(OperationStatus::Finished) {
-        sqlx::query("UPDATE operation_members SET left_at = now() WHERE operation_id = $1 AND left_at IS NULL")
+        sqlx::query(
+            "UPDATE operation_members SET left_at = greatest(now(), joined_at) WHERE operation_id = $1 AND left_at IS NULL",
+        )
             .bind(id)
             .execute(&mut *conn)
             .await?;
@@ -278,10 +280,13 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
 }
 
 async fn open_operation(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
-    let status: Option<OperationStatus> = sqlx::query_scalar("SELECT status FROM operations WHERE id = $1 FOR SHARE")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    // Writers of one operation queue here (a share lock would let two of them deadlock when each
+    // then updates the row).
+    let status: Option<OperationStatus> =
+        sqlx::query_scalar("SELECT status FROM operations WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     match status {
         None => Err(ApiError::not_found("operation")),
         Some(OperationStatus::Finished) => {
@@ -306,7 +311,6 @@ pub async fn save_group(
     if instructions.as_ref().is_some_and(|i| i.chars().count() > 4000) {
         return Err(ApiError::invalid_field("instructions", "instructions have at most 4,000 characters"));
     }
-    use crate::error::ResultExt;
     let id: Option<Uuid> = match group {
         None => {
             let Some(name) = &name else { return Err(ApiError::invalid_field("name", "a group needs a name")) };
@@ -350,7 +354,8 @@ pub async fn join(
 ) -> ApiResult<()> {
     open_operation(conn, operation).await?;
     let name: Option<String> = sqlx::query_scalar(
-        "SELECT display_name FROM users WHERE id = $1 AND role = 'volunteer' AND disabled_at IS NULL FOR SHARE",
+        // Joins of one volunteer run one after another, so the second sees the first's row.
+        "SELECT display_name FROM users WHERE id = $1 AND role = 'volunteer' AND disabled_at IS NULL FOR NO KEY UPDATE",
     )
     .bind(volunteer)
     .fetch_optional(&mut *conn)
@@ -377,7 +382,9 @@ pub async fn join(
         return Ok(());
     }
     if let Some((elsewhere, _)) = current {
-        sqlx::query("UPDATE operation_members SET left_at = now() WHERE volunteer_id = $1 AND left_at IS NULL")
+        sqlx::query(
+            "UPDATE operation_members SET left_at = greatest(now(), joined_at) WHERE volunteer_id = $1 AND left_at IS NULL",
+        )
             .bind(volunteer)
             .execute(&mut *conn)
             .await?;
@@ -394,7 +401,12 @@ pub async fn join(
     .bind(group)
     .bind(author.user_id)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .on_constraint(
+        "operation_members_current_key",
+        "volunteer_id",
+        "this volunteer was just put in an operation",
+    )?;
     let details = json!({ "event": "member_joined", "volunteer": volunteer, "name": name, "group": group });
     record(conn, operation, author, format!("+ {name}"), details).await
 }
@@ -402,7 +414,7 @@ pub async fn join(
 /// Ends a volunteer's part in an operation.
 pub async fn leave(conn: &mut PgConnection, operation: Uuid, volunteer: Uuid, author: &Author) -> ApiResult<()> {
     let name: Option<String> = sqlx::query_scalar(
-        "UPDATE operation_members m SET left_at = now() FROM users u
+        "UPDATE operation_members m SET left_at = greatest(now(), m.joined_at) FROM users u
          WHERE m.operation_id = $1 AND m.volunteer_id = $2 AND m.left_at IS NULL AND u.id = m.volunteer_id
          RETURNING u.display_name",
     )

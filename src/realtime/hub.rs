@@ -142,6 +142,9 @@ pub enum PhoneEvent {
         /// The volunteers.
         volunteers: Arc<HashSet<Uuid>>,
     },
+    /// Notices may have been lost (the listener's connection dropped): every phone reads its task
+    /// and pending alerts again.
+    Resync,
     /// An alert for these volunteers.
     Alert {
         /// The alert as phones get it (without a recipient's answer).
@@ -241,10 +244,12 @@ pub async fn listen(state: AppState, mut shutdown: tokio::sync::watch::Receiver<
                     Ok(None) => {
                         tracing::warn!("live updates: connection lost; consoles told to reload");
                         state.hub.publish(Audience::Roles(&Role::ALL), serde_json::json!({ "type": "resync" }));
+                        state.hub.publish_phone(PhoneEvent::Resync);
                     }
                     Err(error) => {
                         tracing::warn!(?error, "live updates: listener failed; reconnecting, consoles told to reload");
                         state.hub.publish(Audience::Roles(&Role::ALL), serde_json::json!({ "type": "resync" }));
+                        state.hub.publish_phone(PhoneEvent::Resync);
                         break;
                     }
                 }

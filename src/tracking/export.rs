@@ -12,7 +12,7 @@ use sqlx::PgConnection;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::policy::{may_manage_for, ManageDevices};
+use super::policy::{ExportTracks, TrackScope};
 use crate::audit::AuditEvent;
 use crate::auth::{Authorized, ClientAddress};
 use crate::error::{ApiError, ApiResult, Query};
@@ -178,7 +178,7 @@ pub fn geojson(tracks: &[VolunteerTrack]) -> serde_json::Value {
 pub async fn export(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    auth: Authorized<ManageDevices>,
+    auth: Authorized<ExportTracks>,
     Query(request): Query<ExportRequest>,
 ) -> ApiResult<Response> {
     let geo = match request.format.as_deref() {
@@ -189,11 +189,16 @@ pub async fn export(
         }
     };
     // Phones' clocks run a little ahead: fixes up to the allowed drift count as now.
-    let to = request.to.unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(mobile_api::MAX_CLOCK_AHEAD_SECONDS));
+    let latest = Utc::now() + chrono::Duration::seconds(mobile_api::MAX_CLOCK_AHEAD_SECONDS);
+    let possible = |t: &DateTime<Utc>| *t >= mobile_api::earliest() && *t <= latest + chrono::Duration::days(1);
+    if !request.from.iter().chain(request.to.iter()).all(possible) {
+        return Err(ApiError::bad_request("invalid_period", "from and to must lie between the year 2000 and tomorrow"));
+    }
+    let to = request.to.unwrap_or(latest);
     let mut conn = state.db.acquire().await?;
     let (kind, id, scope, name, default_from) = match (request.volunteer_id, request.group_id, request.operation_id) {
         (Some(volunteer), None, None) => {
-            if !may_manage_for(&auth.principal, volunteer) {
+            if !ExportTracks::allows_scope(&auth.principal, TrackScope::Volunteer(volunteer)) {
                 return Err(ApiError::forbidden("a volunteer exports their own tracks only"));
             }
             let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
@@ -203,10 +208,10 @@ pub async fn export(
             let name = name.ok_or_else(|| ApiError::not_found("volunteer"))?;
             let scope =
                 "SELECT $1::uuid AS volunteer_id, '-infinity'::timestamptz AS since, 'infinity'::timestamptz AS until";
-            ("volunteer", volunteer, scope, name, to - chrono::Duration::hours(24))
+            ("volunteer", volunteer, scope, name, to.checked_sub_signed(chrono::Duration::hours(24)).unwrap_or(to))
         }
         (None, Some(group), None) => {
-            if !may_manage_for(&auth.principal, Uuid::nil()) {
+            if !ExportTracks::allows_scope(&auth.principal, TrackScope::Group) {
                 return Err(ApiError::forbidden("only the team's staff export a group's tracks"));
             }
             let name: Option<String> = sqlx::query_scalar(
@@ -221,7 +226,7 @@ pub async fn export(
             ("group", group, scope, name, mobile_api::earliest())
         }
         (None, None, Some(operation)) => {
-            if !may_manage_for(&auth.principal, Uuid::nil()) {
+            if !ExportTracks::allows_scope(&auth.principal, TrackScope::Operation) {
                 return Err(ApiError::forbidden("only the team's staff export an operation's tracks"));
             }
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM operations WHERE id = $1")

@@ -196,6 +196,19 @@ async fn device_owner(conn: &mut PgConnection, headers: &HeaderMap) -> ApiResult
     }
 }
 
+/// The photo `id` if this volunteer sent it already; another's photo with this id is a 409.
+async fn already_stored(conn: &mut PgConnection, id: Uuid, owner: &DeviceOwner) -> ApiResult<Option<StoredPhoto>> {
+    let known: Option<(Uuid, i64)> = sqlx::query_as("SELECT volunteer_id, entry_id FROM field_photos WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    match known {
+        Some((volunteer, entry_id)) if volunteer == owner.volunteer_id => Ok(Some(StoredPhoto { id, entry_id })),
+        Some(_) => Err(ApiError::conflict("duplicate_id", "another photo has this id; choose a new random id")),
+        None => Ok(None),
+    }
+}
+
 /// A photo from the field (a clue, a place): the body is the JPEG or PNG file; it is added to
 /// the case's log. The same `id` again answers 200 with the stored photo.
 #[utoipa::path(post, path = "/mobile/v1/photos", tag = "tracking", security(()), params(PhotoParams),
@@ -229,25 +242,30 @@ pub async fn upload_photo(
     if params.time.is_some_and(|t| t > Utc::now() + chrono::Duration::minutes(10)) {
         return Err(ApiError::bad_request("time_in_future", "the photo's time is in the future"));
     }
-    let mut tx = state.db.begin().await?;
-    let owner = device_owner(&mut tx, &headers).await?;
-    let known: Option<(Uuid, i64)> = sqlx::query_as("SELECT volunteer_id, entry_id FROM field_photos WHERE id = $1")
-        .bind(params.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    match known {
-        Some((volunteer, entry_id)) if volunteer == owner.volunteer_id => {
-            tx.commit().await?;
-            return Ok((StatusCode::OK, Json(StoredPhoto { id: params.id, entry_id })));
-        }
-        Some(_) => return Err(ApiError::conflict("duplicate_id", "another photo has this id; choose a new random id")),
-        None => {}
+    if params.time.is_some_and(|t| t < mobile_api::earliest()) {
+        return Err(ApiError::bad_request("time_out_of_range", "the photo's time is before 2000"));
+    }
+    // Who it is, and whether this photo is here already, before the work of decoding it.
+    let (owner, known) = {
+        let mut conn = state.db.acquire().await?;
+        let owner = device_owner(&mut conn, &headers).await?;
+        let known = already_stored(&mut conn, params.id, &owner).await?;
+        (owner, known)
+    };
+    if let Some(stored) = known {
+        return Ok((StatusCode::OK, Json(stored)));
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let bytes = body.clone();
-    let checked = tokio::task::spawn_blocking(move || photos::check(content_type.as_deref(), &bytes))
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("while checking a photo: {e}")))??;
+    let checked = photos::check_in_background(content_type, body.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    // The same photo sent twice at once: the second waits here, then finds the first.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(params.id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(stored) = already_stored(&mut tx, params.id, &owner).await? {
+        return Ok((StatusCode::OK, Json(stored)));
+    }
     let case = case_for(&mut tx, owner.volunteer_id, params.case_id).await?.map_err(refused)?;
     let kind = params.kind.unwrap_or_default();
     let entry = NewEntry {

@@ -183,6 +183,7 @@ async fn send_task_and_pending(state: &AppState, owner: &DeviceOwner, socket: &m
 /// Passes on what concerns this phone's volunteer.
 async fn on_event(state: &AppState, owner: &DeviceOwner, socket: &mut WebSocket, event: PhoneEvent) -> bool {
     match event {
+        PhoneEvent::Resync => send_task_and_pending(state, owner, socket).await,
         PhoneEvent::TaskChanged { volunteers } if volunteers.contains(&owner.volunteer_id) => {
             let task = match state.db.acquire().await {
                 Ok(mut conn) => crate::operations::operation::task_of(&mut conn, owner.volunteer_id).await,
@@ -221,6 +222,13 @@ async fn alert_answer(
     answer: Option<(mobile_api::Answer, Option<chrono::DateTime<Utc>>)>,
 ) -> Option<ServerMessage> {
     let is_answer = answer.is_some();
+    // An arrival time is today or within the week, not a typo's year 3000 (which could never be stored).
+    if let Some((_, Some(eta))) = answer {
+        let now = Utc::now();
+        if eta < now - chrono::Duration::days(1) || eta > now + chrono::Duration::days(7) {
+            return Some(refusal_for("invalid_eta", "the arrival time must be within the next week", alert));
+        }
+    }
     let stored = async {
         let mut tx = state.db.begin().await?;
         let known = crate::alerts::alert::answer(&mut tx, alert, owner.volunteer_id, answer).await?;

@@ -31,8 +31,7 @@ pub fn setup(base: &str, token: &str, osmand_port: Option<u16>) -> DeviceSetup {
     let qr_svg = QrCode::new(phone_app_link.as_bytes())
         .map(|code| code.render::<svg::Color>().min_dimensions(240, 240).quiet_zone(true).build())
         .unwrap_or_default();
-    let host = base.split_once("://").map(|(_, rest)| rest).unwrap_or(base);
-    let host_only = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+    let host_only = host_of(base);
     DeviceSetup {
         phone_app_link,
         qr_svg,
@@ -42,6 +41,17 @@ pub fn setup(base: &str, token: &str, osmand_port: Option<u16>) -> DeviceSetup {
         traccar_server_url: format!("{base}/ingest/osmand"),
         traccar_port_url: osmand_port.map(|port| format!("http://{host_only}:{port}")),
         owntracks_url: format!("{base}/ingest/owntracks"),
+    }
+}
+
+/// The host of an address (`https://[::1]:8443/sweep` → `[::1]`), without scheme, port or path.
+fn host_of(base: &str) -> &str {
+    let authority = base.split_once("://").map(|(_, rest)| rest).unwrap_or(base);
+    let authority = authority.split('/').next().unwrap_or(authority);
+    let authority = authority.rsplit_once('@').map(|(_, host)| host).unwrap_or(authority);
+    match authority.find(']') {
+        Some(end) => &authority[..=end],
+        None => authority.split(':').next().unwrap_or(authority),
     }
 }
 
@@ -57,5 +67,17 @@ mod tests {
         assert!(setup.osmand_url.starts_with("https://sweep.example.org/ingest/osmand?id=dev_abc&lat={0}&lon={1}"));
         assert_eq!(setup.traccar_port_url.as_deref(), Some("http://sweep.example.org:5055"));
         assert_eq!(setup.owntracks_url, "https://sweep.example.org/ingest/owntracks");
+    }
+
+    #[test]
+    fn the_tracker_port_goes_on_the_host_whatever_the_address_looks_like() {
+        assert_eq!(host_of("https://x.org/sweep"), "x.org");
+        assert_eq!(host_of("http://[::1]"), "[::1]");
+        assert_eq!(host_of("http://[::1]:8080/a"), "[::1]");
+        assert_eq!(host_of("http://10.0.0.5:8080"), "10.0.0.5");
+        assert_eq!(
+            setup("https://x.org/sweep", "t", Some(5055)).traccar_port_url.as_deref(),
+            Some("http://x.org:5055")
+        );
     }
 }

@@ -137,16 +137,20 @@ async fn an_alert_reaches_its_groups_phones_now_or_after_a_reconnect_and_answers
     assert_eq!(sent.status(), StatusCode::CREATED);
     let sent = json_body(sent).await;
     let alert_id = sent["id"].as_str().unwrap().to_string();
-    assert_eq!(sent["recipients"].as_array().unwrap().len(), 2, "the group's two members");
+    let mut recipients: Vec<&str> =
+        sent["recipients"].as_array().unwrap().iter().map(|r| r["volunteer_id"].as_str().unwrap()).collect();
+    recipients.sort();
+    let mut members = [in_group.to_string(), offline.to_string()];
+    members.sort();
+    assert_eq!(recipients, members, "the group's two members");
 
     let alert = phone.next_of("alert").await;
     assert_eq!(alert["id"], alert_id);
     assert_eq!(alert["text"], "Проверьте сарай у точки");
     assert_eq!(alert["asks_answer"], true);
     assert_eq!(alert["location"], json!({"lat": 56.1003, "lon": 36.7951}));
-    // Not in the group: nothing comes (a ping is answered first).
-    other.send(json!({"type": "ping", "id": 1})).await;
-    assert_eq!(other.receive().await, json!({"type": "pong", "id": 1}));
+    // Not in the group: nothing comes.
+    assert_eq!(other.silent_for(std::time::Duration::from_millis(700)).await, None);
 
     // Read, then answered: the console sees both, live.
     phone.send(json!({"type": "alert_read", "alert_id": alert_id})).await;
@@ -154,7 +158,7 @@ async fn an_alert_reaches_its_groups_phones_now_or_after_a_reconnect_and_answers
     assert!(read["recipient"]["read_at"].is_string());
     let eta = (Utc::now() + Duration::minutes(40)).to_rfc3339();
     phone.send(json!({"type": "alert_answer", "alert_id": alert_id, "answer": "going", "eta": eta})).await;
-    assert_eq!(phone.receive().await, json!({"type": "answer_ack", "alert_id": alert_id}));
+    assert_eq!(phone.reply().await, json!({"type": "answer_ack", "alert_id": alert_id}));
     let answered = console.next_of("alert.answer").await;
     assert_eq!(answered["recipient"]["answer"], "going");
     assert_eq!(answered["recipient"]["volunteer_id"], in_group.to_string());
@@ -164,7 +168,7 @@ async fn an_alert_reaches_its_groups_phones_now_or_after_a_reconnect_and_answers
 
     // Someone who did not get it cannot answer it.
     other.send(json!({"type": "alert_answer", "alert_id": alert_id, "answer": "cant"})).await;
-    let refused = other.receive().await;
+    let refused = other.reply().await;
     assert_eq!((refused["code"].as_str(), refused["id"].as_str()), (Some("unknown_alert"), Some(alert_id.as_str())));
 
     // The member who was offline gets it when their phone connects, and again until read.
@@ -181,14 +185,34 @@ async fn an_alert_reaches_its_groups_phones_now_or_after_a_reconnect_and_answers
     let late = recipients.as_array().unwrap().iter().find(|r| r["volunteer_id"] == offline.to_string()).unwrap();
     assert!(late["delivered_at"].is_string() && late["read_at"].is_null());
 
-    // Nobody matches: refused rather than sent to no one.
-    let nobody = coordinator
+    // Someone outside the operation is refused; a group with nobody in it reaches no one.
+    let outsider = coordinator
         .post(app.at(&format!("/api/operations/{operation}/alerts")))
         .json(&json!({"text": "x", "volunteer_ids": [Uuid::new_v4()]}))
         .send()
         .await
         .unwrap();
-    expect_error(nobody, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    expect_error(outsider, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    let with_empty = coordinator
+        .post(app.at(&format!("/api/operations/{operation}/groups")))
+        .json(&json!({"name": "Резерв"}))
+        .send()
+        .await
+        .unwrap();
+    let groups = json_body(with_empty).await["groups"].clone();
+    let empty = groups.as_array().unwrap().iter().find(|g| g["name"] == "Резерв").unwrap()["id"].clone();
+    let nobody = coordinator
+        .post(app.at(&format!("/api/operations/{operation}/alerts")))
+        .json(&json!({"text": "x", "group_id": empty}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(nobody, StatusCode::UNPROCESSABLE_ENTITY, "no_recipients").await;
+
+    // An arrival time no one could mean is refused, not retried forever.
+    let year_3000 = "3000-01-01T00:00:00Z";
+    phone.send(json!({"type": "alert_answer", "alert_id": alert_id, "answer": "going", "eta": year_3000})).await;
+    assert_eq!(phone.reply().await["code"], "invalid_eta");
 }
 
 #[tokio::test]
@@ -204,7 +228,7 @@ async fn reports_and_photos_from_the_phone_land_in_the_case_log_once() {
                         "location": {"lat": 56.1, "lon": 36.8}, "time": Utc::now().to_rfc3339()});
     for _ in 0..3 {
         phone.send(report.clone()).await;
-        assert_eq!(phone.receive().await, json!({"type": "report_ack", "id": report["id"]}));
+        assert_eq!(phone.reply().await, json!({"type": "report_ack", "id": report["id"]}));
     }
     let entries = journal(&app, &coordinator, &case_id).await;
     let clues: Vec<&Value> = entries.iter().filter(|e| e["kind"] == "clue").collect();
@@ -217,13 +241,13 @@ async fn reports_and_photos_from_the_phone_land_in_the_case_log_once() {
     let (mut loner, _) = Phone::hello(&app.url, &loner_token).await;
     let id = Uuid::new_v4();
     loner.send(json!({"type": "report", "id": id, "text": "hi", "time": Utc::now().to_rfc3339()})).await;
-    assert_eq!(loner.receive().await["code"], "no_case");
+    assert_eq!(loner.reply().await["code"], "no_case");
     loner
         .send(json!({"type": "report", "id": id, "case_id": case_id, "text": "hi", "time": Utc::now().to_rfc3339()}))
         .await;
-    assert_eq!(loner.receive().await["code"], "case_not_open", "not a case this volunteer searches for");
+    assert_eq!(loner.reply().await["code"], "case_not_open", "not a case this volunteer searches for");
     phone.send(json!({"type": "report", "id": Uuid::new_v4(), "text": "  ", "time": Utc::now().to_rfc3339()})).await;
-    assert_eq!(phone.receive().await["code"], "invalid_report");
+    assert_eq!(phone.reply().await["code"], "invalid_report");
 
     // A photo over HTTP, with the device token; sent twice, stored once.
     let mut png = Vec::new();
@@ -253,6 +277,9 @@ async fn reports_and_photos_from_the_phone_land_in_the_case_log_once() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(json_body(again).await, stored);
+    let ancient = app.at(&format!("/mobile/v1/photos?id={}&time=1500-01-01T00:00:00Z", Uuid::new_v4()));
+    let ancient = client.post(ancient).bearer_auth(&token).header("content-type", "image/png").body(png.clone());
+    expect_error(ancient.send().await.unwrap(), StatusCode::BAD_REQUEST, "time_out_of_range").await;
     let without = client.post(&url).header("content-type", "image/png").body(png.clone()).send().await.unwrap();
     expect_error(without, StatusCode::UNAUTHORIZED, "device_token_required").await;
     let not_image = client
@@ -323,6 +350,19 @@ async fn an_operations_tracks_export_as_gpx_and_geojson_while_its_members_were_i
     )
     .await;
     assert_eq!(own["features"][0]["properties"]["fixes"], 6, "a volunteer's own export has all of their last day");
+
+    // A volunteer exports their own tracks, not another's, nor an operation's.
+    let own_client = app.login("walker", crate::helpers::PASSWORD).await;
+    let mine = own_client.get(app.at(&format!("/api/tracks/export?volunteer_id={volunteer}"))).send().await.unwrap();
+    assert_eq!(mine.status(), StatusCode::OK);
+    assert_eq!(mine.text().await.unwrap().matches("<trkpt").count(), 6);
+    let other = app.create_user("other-walker", Role::Volunteer).await;
+    let theirs = own_client.get(app.at(&format!("/api/tracks/export?volunteer_id={other}"))).send().await.unwrap();
+    expect_error(theirs, StatusCode::FORBIDDEN, "forbidden").await;
+    let whole = own_client.get(app.at(&format!("/api/tracks/export?operation_id={operation}"))).send().await.unwrap();
+    expect_error(whole, StatusCode::FORBIDDEN, "forbidden").await;
+    let ancient = app.at(&format!("/api/tracks/export?volunteer_id={volunteer}&to=0001-01-01T00:00:00Z"));
+    expect_error(coordinator.get(ancient).send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_period").await;
 
     let bad = coordinator
         .get(app.at(&format!("/api/tracks/export?operation_id={operation}&format=kml")))

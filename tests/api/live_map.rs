@@ -65,7 +65,12 @@ async fn a_console_watching_an_operation_gets_a_snapshot_then_its_members_positi
 
 #[tokio::test]
 async fn the_dispatcher_is_told_when_a_volunteer_opens_the_app_and_when_their_first_fix_arrives() {
-    let app = spawn_app().await;
+    // Offline after 2 seconds of silence, so the test can wait that long.
+    let app = spawn_app_with(|config| {
+        config.stale_after_s = 1;
+        config.offline_after_s = 2;
+    })
+    .await;
     let (_, token) = volunteer_with_device(&app, "newcomer").await;
     app.create_user("watcher", Role::Dispatcher).await;
     let cookie = app.session_cookie("watcher").await;
@@ -78,11 +83,18 @@ async fn the_dispatcher_is_told_when_a_volunteer_opens_the_app_and_when_their_fi
     let first = console.next_of("volunteer.first_fix").await;
     assert_eq!((first["volunteer"]["name"].as_str(), first["lat"].as_f64()), (Some("Test newcomer"), Some(56.1)));
 
-    // A reconnect a minute later, and the next fixes, are not news.
+    // A reconnect soon after, and the next fixes, are not news.
     let (mut again, _) = Phone::hello(&app.url, &token).await;
     assert_eq!(again.batch(2, vec![fix(Utc::now(), 56.1001, 36.8)]).await["type"], "ack");
     console.none_of("volunteer.app_opened", std::time::Duration::from_millis(500)).await;
     console.none_of("volunteer.first_fix", std::time::Duration::from_millis(100)).await;
+
+    // Back after longer than the offline time: news again.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (mut back, _) = Phone::hello(&app.url, &token).await;
+    assert_eq!(console.next_of("volunteer.app_opened").await["volunteer"]["name"], "Test newcomer");
+    assert_eq!(back.batch(3, vec![fix(Utc::now(), 56.1002, 36.8)]).await["type"], "ack");
+    assert_eq!(console.next_of("volunteer.first_fix").await["lat"], 56.1002);
 }
 
 #[tokio::test]

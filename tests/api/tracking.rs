@@ -68,6 +68,32 @@ impl Phone {
         (phone, welcome)
     }
 
+    /// The next answer to something the phone sent: a task pushed meanwhile (the server's news
+    /// of a change can come a moment after the hello) is skipped.
+    pub async fn reply(&mut self) -> Value {
+        loop {
+            let message = self.receive().await;
+            if message["type"] != "task" {
+                return message;
+            }
+        }
+    }
+
+    /// Whether the server sends nothing but task updates for `wait`; the first other message if
+    /// it does.
+    pub async fn silent_for(&mut self, wait: std::time::Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()?;
+            if let Some(Ok(Message::Text(text))) = message {
+                let message: Value = serde_json::from_str(&text).unwrap();
+                if message["type"] != "task" {
+                    return Some(message);
+                }
+            }
+        }
+    }
+
     /// The next message of `kind`, skipping others.
     pub async fn next_of(&mut self, kind: &str) -> Value {
         loop {
@@ -81,12 +107,7 @@ impl Phone {
     /// Sends a batch; returns the answer to it (a task or alert pushed meanwhile is skipped).
     pub async fn batch(&mut self, seq: u64, fixes: Vec<Value>) -> Value {
         self.send(json!({"type": "positions", "seq": seq, "fixes": fixes})).await;
-        loop {
-            let answer = self.receive().await;
-            if answer["type"] != "task" && answer["type"] != "alert" {
-                return answer;
-            }
-        }
+        self.reply().await
     }
 }
 

@@ -47,6 +47,10 @@ export function initLiveMap({ live: channel }) {
   live.on('live.status', ({ state: channelState }) => {
     if (channelState === 'open' && active) watch();
   });
+  // The server missed notices (or this console fell behind): positions may be missing.
+  live.on('resync', () => {
+    if (active) watch();
+  });
   const reloadOperations = debounce(loadOperations, 1000);
   live.on('operation.changed', () => {
     if (active) reloadOperations();

@@ -71,7 +71,8 @@ export function createDispatcher({ onHandlerError = (error) => console.error(err
  * The connection. `start()` opens it (after login), `stop()` closes it for good (logout).
  * Subscribers get the server's messages by type, and three of the channel's own:
  *   {type: "live.status", state: "connecting" | "open" | "closed"}
- *   {type: "live.resync"}: the connection is back after a drop; whatever was shown may have
+ *   {type: "live.resync"}: the connection is back after a drop (or the server said "resync");
+ *   whatever was shown may have
  *   missed messages and should be read again.
  */
 export function createLiveChannel({
@@ -82,6 +83,9 @@ export function createLiveChannel({
   now = () => Date.now(),
 }) {
   const dispatcher = createDispatcher();
+  // The server's own "resync" (this console fell behind, or the server missed notices): views
+  // reload as after a reconnect.
+  dispatcher.on('resync', () => dispatcher.emit('live.resync', { type: 'live.resync' }));
   let socket = null;
   let running = false;
   let attempt = 0;

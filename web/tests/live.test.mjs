@@ -173,3 +173,15 @@ test('stop closes the socket and no reconnection follows; messages from it are i
   assert.equal(live.state, 'closed');
   assert.equal(live.send({ type: 'ping' }), false);
 });
+
+test("the server's own resync makes the views reload as after a reconnect", () => {
+  const f = fakes();
+  const live = channel(f);
+  let reloads = 0;
+  live.on('live.resync', () => { reloads += 1; });
+  live.start();
+  f.sockets[0].open();
+  assert.equal(reloads, 0, 'the first connection is not a resync');
+  f.sockets[0].receive({ type: 'resync' });
+  assert.equal(reloads, 1);
+});

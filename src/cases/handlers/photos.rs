@@ -14,7 +14,7 @@ use crate::cases::access::Reader;
 use crate::cases::journal::{self, EntryKind, NewEntry};
 use crate::cases::photos::{self, Photo};
 use crate::cases::policy::{ReadCases, WorkCases};
-use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::error::{ApiResult, Json, Path};
 use crate::realtime::{announce, Notice};
 use crate::state::AppState;
 
@@ -33,10 +33,7 @@ pub async fn upload(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Photo>)> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let bytes = body.clone();
-    let checked = tokio::task::spawn_blocking(move || photos::check(content_type.as_deref(), &bytes))
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("while checking a photo: {e}")))??;
+    let checked = photos::check_in_background(content_type, body.clone()).await?;
     let mut tx = state.db.begin().await?;
     Reader::Staff.check(&mut tx, id).await?;
     let (photo, new) = photos::store(&mut tx, id, &body, checked, auth.principal.user_id).await?;
