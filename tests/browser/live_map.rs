@@ -11,9 +11,9 @@ use sweep::auth::Role;
 use crate::driver::{Browser, BrowserOptions};
 use crate::helpers::{json_body, spawn_app_with, PASSWORD};
 
-/// The marker's position on the screen: its centre, in pixels.
-const MARKER_AT: &str = "(() => { const r = document.querySelector('.volunteer-marker').getBoundingClientRect(); \
-                          return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)]; })()";
+/// Where the marker stands: its latitude and longitude, as the map placed it.
+const MARKER_AT: &str = "(() => { const m = document.querySelector('.volunteer-marker'); \
+                          return [m.dataset.lat, m.dataset.lon].join(','); })()";
 
 #[tokio::test]
 async fn the_console_map_shows_a_simulated_volunteer_moving_then_turning_stale() {
