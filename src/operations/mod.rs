@@ -1,6 +1,8 @@
 //! Search operations: the operation under a case with its groups and members, areas and
 //! meeting points on the map, and (to come) grid squares, tasks and coverage.
 
+mod areas;
+pub mod grid;
 mod handlers;
 mod map;
 pub mod operation;
@@ -22,4 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::join))
         .routes(routes!(handlers::leave))
         .routes(routes!(handlers::volunteers))
+        .routes(routes!(areas::add))
+        .routes(routes!(areas::grid))
+        .routes(routes!(areas::squares))
 }

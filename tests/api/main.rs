@@ -7,6 +7,7 @@ mod embedded;
 mod errors;
 mod field;
 mod gpx;
+mod grid;
 mod handoff;
 mod helpers;
 mod ingest;

@@ -121,6 +121,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/operations/{id}/alerts", Only(STAFF)),
     ("POST", "/api/operations/{id}/alerts", Only(STAFF)),
     ("GET", "/api/volunteers", Only(STAFF)),
+    ("POST", "/api/operations/{id}/areas", Only(STAFF)),
+    ("POST", "/api/areas/{id}/grid", Only(STAFF)),
+    ("GET", "/api/operations/{id}/squares", Only(STAFF)),
     ("POST", "/api/auth/logout", AnyRole),
 ];
 

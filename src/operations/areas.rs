@@ -1,0 +1,187 @@
+//! Search areas of an operation and their grids of squares, over HTTP.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::grid::{self, Grid, DEFAULT_CELL_SIZE_M};
+use super::policy::{ManageOperations, ReadOperationalMap};
+use crate::audit::AuditEvent;
+use crate::auth::{Authorized, ClientAddress};
+use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::state::AppState;
+
+/// A new search area.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewArea {
+    /// Its name ("Forest north of the road").
+    pub name: String,
+    /// A GeoJSON Polygon in WGS 84 (longitude, latitude).
+    #[schema(value_type = Object)]
+    pub geometry: Value,
+}
+
+/// A search area.
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct Area {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its size, square metres.
+    pub area_m2: f64,
+}
+
+/// Largest area a search is split into squares over: 2,500 km² (50 × 50 km).
+const MAX_AREA_M2: f64 = 2.5e9;
+
+/// Adds a search area to an operation (shown on the map; squares are drawn next).
+#[utoipa::path(post, path = "/api/operations/{id}/areas", tag = "operations", params(("id" = Uuid, Path, description = "Operation id")),
+    request_body = NewArea,
+    responses((status = 201, body = Area), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageOperations>,
+    Path(operation): Path<Uuid>,
+    Json(request): Json<NewArea>,
+) -> ApiResult<(StatusCode, Json<Area>)> {
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid_field("name", "a name has 1 to 200 characters"));
+    }
+    if request.geometry.get("type").and_then(Value::as_str) != Some("Polygon") {
+        return Err(ApiError::invalid_field("geometry", "a GeoJSON Polygon"));
+    }
+    let mut tx = state.db.begin().await?;
+    let case: Option<Uuid> =
+        sqlx::query_scalar("SELECT case_id FROM operations WHERE id = $1 AND status <> 'finished'")
+            .bind(operation)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(case) = case else { return Err(ApiError::not_found("operation")) };
+    // Checked in SQL first, so a shape PostGIS cannot read is a 422, not a failed insert.
+    let (readable, valid, area_m2): (bool, bool, f64) = sqlx::query_as(
+        "WITH g AS (SELECT CASE WHEN ST_GeomFromGeoJSON($1::text) IS NULL THEN NULL
+                                ELSE ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326) END AS geom)
+         SELECT geom IS NOT NULL, coalesce(ST_IsValid(geom) AND ST_XMin(geom) >= -180 AND ST_XMax(geom) <= 180
+                                           AND ST_YMin(geom) >= -90 AND ST_YMax(geom) <= 90, false),
+                coalesce(ST_Area(geom::geography), 0)
+         FROM g",
+    )
+    .bind(request.geometry.to_string())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|error| match error {
+        sqlx::Error::Database(_) => {
+            ApiError::invalid_field("geometry", "this is not a GeoJSON Polygon PostGIS can read")
+        }
+        other => other.into(),
+    })?;
+    if !readable || !valid {
+        return Err(ApiError::invalid_field(
+            "geometry",
+            "the polygon is not valid: its ring must close and must not cross itself, on Earth",
+        ));
+    }
+    if area_m2 > MAX_AREA_M2 {
+        return Err(ApiError::invalid_field("geometry", "an area is at most 2,500 km²: split it"));
+    }
+    let created: Area = sqlx::query_as(
+        "INSERT INTO search_areas (case_id, operation_id, name, geom, created_by)
+         VALUES ($1, $2, $3, ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326), $5)
+         RETURNING id, name, ST_Area(geom::geography) AS area_m2",
+    )
+    .bind(case)
+    .bind(operation)
+    .bind(name)
+    .bind(request.geometry.to_string())
+    .bind(auth.principal.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    AuditEvent::new("operation.area")
+        .on("operation", operation)
+        .details(json!({ "area": created.id, "name": name }))
+        .write(&mut *tx, &auth.principal.actor(), address)
+        .await?;
+    crate::realtime::announce(&mut *tx, &crate::realtime::Notice::OperationChanged { operation_id: operation }).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The size of the squares.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GridRequest {
+    /// A square's side, metres (50 to 2,000; default 250).
+    pub cell_size_m: Option<i32>,
+}
+
+/// Draws the area's squares (or redraws them: the same size keeps every square's label).
+#[utoipa::path(post, path = "/api/areas/{id}/grid", tag = "operations", params(("id" = Uuid, Path, description = "Area id")),
+    request_body = GridRequest,
+    responses((status = 200, body = Grid), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn grid(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageOperations>,
+    Path(area): Path<Uuid>,
+    Json(request): Json<GridRequest>,
+) -> ApiResult<Json<Grid>> {
+    let size = request.cell_size_m.unwrap_or(DEFAULT_CELL_SIZE_M);
+    let mut tx = state.db.begin().await?;
+    let grid = grid::generate(&mut tx, area, size, Some(auth.principal.user_id)).await?;
+    let operation: Option<Uuid> = sqlx::query_scalar("SELECT operation_id FROM search_areas WHERE id = $1")
+        .bind(area)
+        .fetch_one(&mut *tx)
+        .await?;
+    AuditEvent::new("operation.grid")
+        .on("area", area)
+        .details(json!({ "grid": grid.id, "cell_size_m": size, "squares": grid.squares }))
+        .write(&mut *tx, &auth.principal.actor(), address)
+        .await?;
+    if let Some(operation) = operation {
+        crate::realtime::announce(&mut *tx, &crate::realtime::Notice::OperationChanged { operation_id: operation })
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Json(grid))
+}
+
+/// The language of the labels.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SquaresQuery {
+    /// `ru` or `en` (default: the caller's).
+    pub language: Option<String>,
+}
+
+/// The operation's squares as GeoJSON, each with its label («Б-7»), row, column and area.
+#[utoipa::path(get, path = "/api/operations/{id}/squares", tag = "operations",
+    params(("id" = Uuid, Path, description = "Operation id"), SquaresQuery),
+    responses((status = 200, description = "GeoJSON FeatureCollection", body = Object), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn squares(
+    State(state): State<AppState>,
+    auth: Authorized<ReadOperationalMap>,
+    Path(operation): Path<Uuid>,
+    Query(query): Query<SquaresQuery>,
+) -> ApiResult<Json<Value>> {
+    let language = match query.language.as_deref() {
+        None => auth.principal.language.clone(),
+        Some(language @ ("ru" | "en")) => language.to_string(),
+        Some(_) => return Err(ApiError::bad_request("invalid_language", "language is ru or en")),
+    };
+    let mut conn = state.db.acquire().await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operations WHERE id = $1)")
+        .bind(operation)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !exists {
+        return Err(ApiError::not_found("operation"));
+    }
+    Ok(Json(grid::squares(&mut conn, operation, &language).await?))
+}
