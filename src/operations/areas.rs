@@ -185,3 +185,47 @@ pub async fn squares(
     }
     Ok(Json(grid::squares(&mut conn, operation, &language).await?))
 }
+
+/// What a full recompute found.
+#[derive(Serialize, ToSchema)]
+pub struct Recomputed {
+    /// Squares of the operation.
+    pub squares: i64,
+    /// Squares with some coverage.
+    pub covered: i64,
+}
+
+/// Computes the coverage of every square of the operation again from all its members' tracks.
+#[utoipa::path(post, path = "/api/operations/{id}/coverage/recompute", tag = "operations",
+    params(("id" = Uuid, Path, description = "Operation id")),
+    responses((status = 200, body = Recomputed), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn recompute(
+    State(state): State<AppState>,
+    _auth: Authorized<ManageOperations>,
+    Path(operation): Path<Uuid>,
+) -> ApiResult<Json<Recomputed>> {
+    let mut tx = state.db.begin().await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operations WHERE id = $1 FOR UPDATE)")
+        .bind(operation)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !exists {
+        return Err(ApiError::not_found("operation"));
+    }
+    super::coverage::recompute(&mut tx, operation).await?;
+    let counts: Recomputed = {
+        let (squares, covered): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(sc.cell_id)
+             FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
+             LEFT JOIN square_coverage sc ON sc.cell_id = c.id
+             WHERE a.operation_id = $1 AND g.replaced_at IS NULL AND c.retired_at IS NULL",
+        )
+        .bind(operation)
+        .fetch_one(&mut *tx)
+        .await?;
+        Recomputed { squares, covered }
+    };
+    crate::realtime::announce(&mut *tx, &crate::realtime::Notice::OperationChanged { operation_id: operation }).await?;
+    tx.commit().await?;
+    Ok(Json(counts))
+}

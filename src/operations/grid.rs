@@ -175,10 +175,18 @@ pub async fn squares(conn: &mut PgConnection, operation: Uuid, language: &str) -
         column_no: i32,
         area_m2: f64,
         geometry: Value,
+        geometric: f64,
+        effort: f64,
+        sorties: i64,
     }
     let rows: Vec<Square> = sqlx::query_as(
-        "SELECT c.id, g.area_id, c.row_index, c.column_no, c.area_m2, ST_AsGeoJSON(c.geom, 7)::jsonb AS geometry
+        "SELECT c.id, g.area_id, c.row_index, c.column_no, c.area_m2, ST_AsGeoJSON(c.geom, 7)::jsonb AS geometry,
+                coalesce(sc.geometric, 0) AS geometric, so.effort, so.sorties
          FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
+         LEFT JOIN square_coverage sc ON sc.cell_id = c.id
+         CROSS JOIN LATERAL (
+             SELECT count(*) AS sorties, coalesce(sum(s.sweep_width_m * s.length_m), 0) / c.area_m2 AS effort
+             FROM square_sorties s WHERE s.cell_id = c.id) so
          WHERE a.operation_id = $1 AND g.replaced_at IS NULL AND c.retired_at IS NULL
          ORDER BY a.created_at, c.row_index, c.column_no",
     )
@@ -196,6 +204,8 @@ pub async fn squares(conn: &mut PgConnection, operation: Uuid, language: &str) -
                     "kind": "square", "id": s.id, "area_id": s.area_id,
                     "label": label(s.row_index as u32, s.column_no as u32, language),
                     "row": s.row_index, "column": s.column_no, "area_m2": s.area_m2,
+                    "geometric": s.geometric, "effort": s.effort, "pod": super::coverage::pod(s.effort),
+                    "sorties": s.sorties,
                 },
             })
         })

@@ -2,6 +2,7 @@
 //! meeting points on the map, and (to come) grid squares, tasks and coverage.
 
 mod areas;
+pub mod coverage;
 pub mod grid;
 mod handlers;
 mod map;
@@ -27,4 +28,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(areas::add))
         .routes(routes!(areas::grid))
         .routes(routes!(areas::squares))
+        .routes(routes!(areas::recompute))
 }

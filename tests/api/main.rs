@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod cases;
+mod coverage;
 mod embedded;
 mod errors;
 mod field;

@@ -1,0 +1,165 @@
+//! Coverage from tracks, against figures worked out by hand: a straight track through a square,
+//! two passes over it, and what must not count (driving, poor accuracy, a long gap).
+
+use chrono::{DateTime, Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::field::{case_with_operation, join};
+use crate::helpers::{json_body, spawn_app, TestApp};
+use crate::tracking::{volunteer_with_device, Phone};
+
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+/// A walk due north from `(lat, lon)` over `metres`, a fix every `every_s` seconds at `speed`.
+fn walk(start: DateTime<Utc>, lat: f64, lon: f64, metres: f64, speed: f64, every_s: i64, accuracy: f64) -> Vec<Value> {
+    let step = speed * every_s as f64;
+    let count = (metres / step).round() as i64;
+    (0..=count)
+        .map(|n| {
+            json!({"time": (start + Duration::seconds(n * every_s)).to_rfc3339(),
+                   "lat": lat + (n as f64 * step) / METRES_PER_DEGREE, "lon": lon, "accuracy": accuracy})
+        })
+        .collect()
+}
+
+/// Metres east of `lon` at latitude `lat`, in degrees.
+fn east(lat: f64, metres: f64) -> f64 {
+    metres / (METRES_PER_DEGREE * lat.to_radians().cos())
+}
+
+struct Search {
+    app: TestApp,
+    operation: String,
+    coordinator: reqwest::Client,
+    /// The full square nearest the area's centre, and its centre.
+    square: i64,
+    centre: (f64, f64),
+}
+
+async fn search() -> Search {
+    let app = spawn_app().await;
+    let (_, operation, _, coordinator) = case_with_operation(&app).await;
+    let (lat, lon) = (56.1, 36.8);
+    let (dlat, dlon) = (600.0 / METRES_PER_DEGREE, east(lat, 600.0));
+    let ring = [
+        [lon - dlon, lat - dlat],
+        [lon + dlon, lat - dlat],
+        [lon + dlon, lat + dlat],
+        [lon - dlon, lat + dlat],
+        [lon - dlon, lat - dlat],
+    ];
+    let area = json_body(
+        coordinator
+            .post(app.at(&format!("/api/operations/{operation}/areas")))
+            .json(&json!({"name": "Лес", "geometry": {"type": "Polygon", "coordinates": [ring]}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let area_id = area["id"].as_str().unwrap();
+    let drawn = coordinator.post(app.at(&format!("/api/areas/{area_id}/grid"))).json(&json!({})).send().await.unwrap();
+    assert_eq!(drawn.status(), StatusCode::OK);
+    let (square, clat, clon): (i64, f64, f64) = sqlx::query_as(
+        "SELECT id, ST_Y(ST_Centroid(geom)), ST_X(ST_Centroid(geom)) FROM grid_cells
+         WHERE area_m2 > 62499 ORDER BY ST_Distance(ST_Centroid(geom), ST_SetSRID(ST_MakePoint($2, $1), 4326)) LIMIT 1",
+    )
+    .bind(lat)
+    .bind(lon)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    Search { app, operation, coordinator, square, centre: (clat, clon) }
+}
+
+impl Search {
+    /// A volunteer in the operation (since two hours ago) who sends `fixes`.
+    async fn volunteer_sends(&self, login: &str, fixes: Vec<Value>) {
+        let (volunteer, token) = volunteer_with_device(&self.app, login).await;
+        join(&self.app, &self.coordinator, &self.operation, volunteer, None).await;
+        sqlx::query("UPDATE operation_members SET joined_at = now() - interval '2 hours' WHERE volunteer_id = $1")
+            .bind(volunteer)
+            .execute(&self.app.db)
+            .await
+            .unwrap();
+        let (mut phone, _) = Phone::hello(&self.app.url, &token).await;
+        for (seq, batch) in fixes.chunks(500).enumerate() {
+            assert_eq!(phone.batch(seq as u64 + 1, batch.to_vec()).await["type"], "ack");
+        }
+    }
+
+    /// Recomputes, then answers the square's (geometric, effort, pod, sorties).
+    async fn square(&self) -> (f64, f64, f64, i64) {
+        let url = self.app.at(&format!("/api/operations/{}/coverage/recompute", self.operation));
+        let recomputed = self.coordinator.post(url).send().await.unwrap();
+        assert_eq!(recomputed.status(), StatusCode::OK, "{}", recomputed.text().await.unwrap());
+        let url = self.app.at(&format!("/api/operations/{}/squares", self.operation));
+        let squares = json_body(self.coordinator.get(url).send().await.unwrap()).await;
+        let square = squares["features"].as_array().unwrap().iter().find(|s| s["id"] == self.square).unwrap().clone();
+        let p = &square["properties"];
+        (
+            p["geometric"].as_f64().unwrap(),
+            p["effort"].as_f64().unwrap(),
+            p["pod"].as_f64().unwrap(),
+            p["sorties"].as_i64().unwrap(),
+        )
+    }
+}
+
+fn near(value: f64, expected: f64, tolerance: f64) -> bool {
+    (value - expected).abs() <= expected * tolerance
+}
+
+#[tokio::test]
+async fn a_straight_track_through_a_square_and_a_second_pass_give_the_textbook_coverage() {
+    let search = search().await;
+    let (lat, lon) = search.centre;
+    let start = Utc::now() - Duration::hours(1);
+    // 1 km due north through the middle of a 250 m square, a fix every 5 s at 1.2 m/s; W = 20 m.
+    let line = walk(start, lat - 500.0 / METRES_PER_DEGREE, lon, 1000.0, 1.2, 5, 5.0);
+    search.volunteer_sends("first", line.clone()).await;
+    let (geometric, effort, pod, sorties) = search.square().await;
+    // By hand: the track crosses the square, L = 250 m (the meridian is ~1.8° off the grid's
+    // north here: 250 / cos 1.8° = 250.1 m). C = 20 × 250 / 62,500 = 0.08; POD = 1 − e^(−0.08)
+    // = 7.69%; the swept strip is 20 m × 250 m = 5,000 m², 8% of the square.
+    assert_eq!(sorties, 1);
+    assert!(near(effort, 0.08, 0.01), "effort coverage {effort}");
+    assert!(near(pod, 0.0769, 0.01), "POD {pod}");
+    assert!(near(geometric, 0.08, 0.01), "geometric coverage {geometric}");
+
+    // A second volunteer walks the same line: the strip is not counted twice, the effort is.
+    let later = walk(start + Duration::minutes(20), lat - 500.0 / METRES_PER_DEGREE, lon, 1000.0, 1.2, 5, 5.0);
+    search.volunteer_sends("second", later).await;
+    let (geometric, effort, pod, sorties) = search.square().await;
+    assert_eq!(sorties, 2);
+    assert!(near(geometric, 0.08, 0.01), "geometric coverage does not double-count: {geometric}");
+    assert!(near(effort, 0.16, 0.01), "effort coverage {effort}");
+    // Cumulative POD: 1 − (1 − 0.0769)² = 1 − e^(−0.16) = 14.79%.
+    assert!(near(pod, 0.1479, 0.01), "cumulative POD {pod}");
+}
+
+#[tokio::test]
+async fn driving_poor_accuracy_and_a_long_gap_do_not_count_as_searching() {
+    let search = search().await;
+    let (lat, lon) = search.centre;
+    let start = Utc::now() - Duration::hours(1);
+    let south = lat - 500.0 / METRES_PER_DEGREE;
+    // Driven at 15 m/s (54 km/h), 40 m east of the middle.
+    search.volunteer_sends("driver", walk(start, south, lon + east(lat, 40.0), 1000.0, 15.0, 1, 5.0)).await;
+    // Walked, but every fix ±80 m, 60 m west of the middle.
+    search.volunteer_sends("foggy", walk(start, south, lon - east(lat, 60.0), 1000.0, 1.2, 5, 80.0)).await;
+    // Two fixes 10 minutes apart on either side of the square: not joined by a line.
+    let gap = vec![
+        json!({"time": start.to_rfc3339(), "lat": lat - 200.0 / METRES_PER_DEGREE, "lon": lon, "accuracy": 5.0}),
+        json!({"time": (start + Duration::minutes(10)).to_rfc3339(), "lat": lat + 200.0 / METRES_PER_DEGREE, "lon": lon, "accuracy": 5.0}),
+    ];
+    search.volunteer_sends("silent", gap).await;
+    assert_eq!(search.square().await, (0.0, 0.0, 0.0, 0), "nothing there counts");
+
+    // The same walk at walking pace with good fixes does count.
+    search.volunteer_sends("walker", walk(start, south, lon + east(lat, 40.0), 1000.0, 1.2, 5, 5.0)).await;
+    let (geometric, effort, _, sorties) = search.square().await;
+    assert_eq!(sorties, 1);
+    assert!(near(effort, 0.08, 0.01) && near(geometric, 0.08, 0.01), "{effort} {geometric}");
+}
