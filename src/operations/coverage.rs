@@ -20,14 +20,8 @@ pub fn pod(c: f64) -> f64 {
     1.0 - (-c.max(0.0)).exp()
 }
 
-/// The counted segments of an operation's members, in WGS 84, with the squares near them.
-/// Parameters: $1 the operation.
-const PIECES: &str = "
-op AS (SELECT id, sweep_width_m AS w, max_accuracy_m, max_speed_mps, max_gap_s FROM operations WHERE id = $1),
-cells AS (
-    SELECT c.id, c.geom, c.geom_utm, c.area_m2, g.srid
-    FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
-    WHERE a.operation_id = $1 AND g.replaced_at IS NULL AND c.retired_at IS NULL),
+/// Every fix of the operation's members while they were in it. Parameters: $1 the operation.
+const ALL_FIXES: &str = "
 members AS (
     SELECT volunteer_id, group_id, joined_at, coalesce(left_at, 'infinity') AS left_at
     FROM operation_members WHERE operation_id = $1),
@@ -37,7 +31,44 @@ fixes AS (
     FROM members m
     JOIN track_chunks c ON c.volunteer_id = m.volunteer_id AND c.last_at >= m.joined_at AND c.first_at <= m.left_at,
          ST_DumpPoints(c.fixes) d
-    WHERE ST_M(d.geom) BETWEEN extract(epoch FROM m.joined_at) AND extract(epoch FROM m.left_at)),
+    WHERE ST_M(d.geom) BETWEEN extract(epoch FROM m.joined_at) AND extract(epoch FROM m.left_at))";
+
+/// The fixes of one chunk ($2), with the volunteer's fix just before it and just after it (so
+/// the segments joining it to the rest of the track are counted). Parameters: $1 the operation.
+const CHUNK_FIXES: &str = "
+chunk AS (SELECT volunteer_id, first_at, last_at FROM track_chunks WHERE id = $2),
+members AS (
+    SELECT m.volunteer_id, m.group_id, m.joined_at, coalesce(m.left_at, 'infinity') AS left_at
+    FROM operation_members m, chunk k WHERE m.operation_id = $1 AND m.volunteer_id = k.volunteer_id),
+own AS (
+    SELECT ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t, c.accuracy[coalesce(d.path[1], 1)] AS accuracy
+    FROM track_chunks c, ST_DumpPoints(c.fixes) d WHERE c.id = $2),
+neighbours AS (
+    SELECT ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t, c.accuracy[coalesce(d.path[1], 1)] AS accuracy,
+           ST_M(d.geom) < extract(epoch FROM k.first_at) AS earlier
+    FROM chunk k
+    JOIN track_chunks c ON c.volunteer_id = k.volunteer_id AND c.id <> $2
+         AND c.last_at >= k.first_at - make_interval(secs => (SELECT max_gap_s FROM operations WHERE id = $1))
+         AND c.first_at <= k.last_at + make_interval(secs => (SELECT max_gap_s FROM operations WHERE id = $1)),
+         ST_DumpPoints(c.fixes) d
+    WHERE ST_M(d.geom) < extract(epoch FROM k.first_at) OR ST_M(d.geom) > extract(epoch FROM k.last_at)),
+before AS (SELECT pt, t, accuracy FROM neighbours WHERE earlier ORDER BY t DESC LIMIT 1),
+after AS (SELECT pt, t, accuracy FROM neighbours WHERE NOT earlier ORDER BY t LIMIT 1),
+fixes AS (
+    SELECT m.volunteer_id, m.group_id, p.pt, p.t, p.accuracy
+    FROM (SELECT * FROM own UNION ALL SELECT * FROM before UNION ALL SELECT * FROM after) p
+    JOIN members m ON p.t BETWEEN extract(epoch FROM m.joined_at) AND extract(epoch FROM m.left_at))";
+
+/// The counted segments of `fixes` (columns volunteer_id, group_id, pt, t, accuracy), in the
+/// projection of each square near them. Parameters: $1 the operation.
+fn pieces(fixes: &str) -> String {
+    format!(
+        "op AS (SELECT id, sweep_width_m AS w, max_accuracy_m, max_speed_mps, max_gap_s FROM operations WHERE id = $1),
+cells AS (
+    SELECT c.id, c.geom, c.geom_utm, c.area_m2, g.srid
+    FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
+    WHERE a.operation_id = $1 AND g.replaced_at IS NULL AND c.retired_at IS NULL),
+{fixes},
 ordered AS (
     SELECT f.*, lag(pt) OVER w AS prev_pt, lag(t) OVER w AS prev_t, lag(accuracy) OVER w AS prev_accuracy,
            lag(group_id) OVER w AS prev_group
@@ -54,12 +85,73 @@ pieces AS (
            ST_Transform(ST_SetSRID(s.line, 4326), c.srid) AS line_utm
     FROM segments s
     CROSS JOIN op
-    JOIN cells c ON c.geom && ST_Expand(ST_SetSRID(s.line, 4326), op.w / 50000.0)
-)";
+    JOIN cells c ON c.geom && ST_Expand(ST_SetSRID(s.line, 4326), op.w / 50000.0))"
+    )
+}
+
+/// Adds the pieces' track lengths to their squares' sorties (`add`), or writes them afresh.
+fn sorties_sql(pieces: &str, add: bool) -> String {
+    let conflict = if add {
+        "ON CONFLICT (cell_id, sortie) DO UPDATE SET length_m = square_sorties.length_m + EXCLUDED.length_m,
+             first_at = least(square_sorties.first_at, EXCLUDED.first_at),
+             last_at = greatest(square_sorties.last_at, EXCLUDED.last_at)"
+    } else {
+        ""
+    };
+    format!(
+        "WITH {pieces},
+         inside AS (
+             SELECT cell_id, group_id, CASE WHEN group_id IS NULL THEN volunteer_id END AS alone, w, t0, t1,
+                    ST_Length(ST_Intersection(line_utm, geom_utm)) AS length_m
+             FROM pieces)
+         INSERT INTO square_sorties (cell_id, sortie, group_id, volunteer_id, length_m, sweep_width_m, first_at, last_at)
+         SELECT cell_id, coalesce('group:' || group_id::text, 'volunteer:' || alone::text), group_id, alone,
+                sum(length_m), min(w), to_timestamp(min(t0)), to_timestamp(max(t1))
+         FROM inside WHERE length_m > 0
+         GROUP BY cell_id, group_id, alone
+         {conflict}"
+    )
+}
+
+/// Unites the pieces' swept strips with their squares' (`add`), or writes them afresh.
+fn swept_sql(pieces: &str, add: bool) -> String {
+    let conflict = if add {
+        "ON CONFLICT (cell_id) DO UPDATE
+             SET swept = ST_CollectionExtract(ST_Union(square_coverage.swept, EXCLUDED.swept), 3),
+                 geometric = least(ST_Area(ST_CollectionExtract(ST_Union(square_coverage.swept, EXCLUDED.swept), 3))
+                                   / (SELECT area_m2 FROM grid_cells WHERE id = EXCLUDED.cell_id), 1),
+                 updated_at = now()"
+    } else {
+        ""
+    };
+    format!(
+        "WITH {pieces},
+         near AS (SELECT * FROM pieces WHERE ST_DWithin(line_utm, geom_utm, w / 2)),
+         strips AS (SELECT cell_id, ST_Union(ST_Buffer(line_utm, w / 2)) AS strips FROM near GROUP BY cell_id)
+         INSERT INTO square_coverage (cell_id, swept, geometric)
+         SELECT s.cell_id, x.swept, least(ST_Area(x.swept) / c.area_m2, 1)
+         FROM strips s JOIN grid_cells c ON c.id = s.cell_id,
+              LATERAL (SELECT ST_CollectionExtract(ST_Intersection(s.strips, c.geom_utm), 3) AS swept) x
+         WHERE NOT ST_IsEmpty(x.swept)
+         {conflict}"
+    )
+}
+
+/// Serialises coverage work on one operation (a recompute, the batches applied to it).
+async fn lock(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('coverage:' || $1::text, 0))")
+        .bind(operation)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
 
 /// Computes the coverage of every square of an operation again, from all its members' tracks:
 /// after a change of sweep width or thresholds, and to check the incremental path.
 pub async fn recompute(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<()> {
+    lock(&mut *conn, operation).await?;
+    // What is queued is in the tracks read below: it must not be added a second time.
+    sqlx::query("DELETE FROM coverage_queue WHERE operation_id = $1").bind(operation).execute(&mut *conn).await?;
     let cells = "SELECT c.id FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
                  WHERE a.operation_id = $1";
     sqlx::query(&format!("DELETE FROM square_sorties WHERE cell_id IN ({cells})"))
@@ -70,35 +162,106 @@ pub async fn recompute(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result
         .bind(operation)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(&format!(
-        "WITH {PIECES},
-         inside AS (
-             SELECT cell_id, group_id, CASE WHEN group_id IS NULL THEN volunteer_id END AS alone, w, t0, t1,
-                    ST_Length(ST_Intersection(line_utm, geom_utm)) AS length_m
-             FROM pieces)
-         INSERT INTO square_sorties (cell_id, sortie, group_id, volunteer_id, length_m, sweep_width_m, first_at, last_at)
-         SELECT cell_id, coalesce('group:' || group_id::text, 'volunteer:' || alone::text), group_id, alone,
-                sum(length_m), min(w), to_timestamp(min(t0)), to_timestamp(max(t1))
-         FROM inside WHERE length_m > 0
-         GROUP BY cell_id, group_id, alone"
-    ))
-    .bind(operation)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(&format!(
-        "WITH {PIECES},
-         near AS (SELECT * FROM pieces WHERE ST_DWithin(line_utm, geom_utm, w / 2)),
-         strips AS (SELECT cell_id, ST_Union(ST_Buffer(line_utm, w / 2)) AS strips FROM near GROUP BY cell_id)
-         INSERT INTO square_coverage (cell_id, swept, geometric)
-         SELECT s.cell_id, x.swept, least(ST_Area(x.swept) / c.area_m2, 1)
-         FROM strips s JOIN grid_cells c ON c.id = s.cell_id,
-              LATERAL (SELECT ST_CollectionExtract(ST_Intersection(s.strips, c.geom_utm), 3) AS swept) x
-         WHERE NOT ST_IsEmpty(x.swept)"
-    ))
-    .bind(operation)
-    .execute(&mut *conn)
+    let pieces = pieces(ALL_FIXES);
+    sqlx::query(&sorties_sql(&pieces, false)).bind(operation).execute(&mut *conn).await?;
+    sqlx::query(&swept_sql(&pieces, false)).bind(operation).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Inside the transaction that stores a chunk: queues it for the coverage of every operation
+/// its volunteer was in while it was recorded.
+pub async fn queue(conn: &mut PgConnection, chunk: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO coverage_queue (operation_id, chunk_id)
+         SELECT DISTINCT m.operation_id, c.id
+         FROM track_chunks c JOIN operation_members m ON m.volunteer_id = c.volunteer_id
+              AND m.joined_at <= c.last_at AND coalesce(m.left_at, 'infinity') >= c.first_at
+         WHERE c.id = $1
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(chunk)
+    .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Adds one chunk to an operation's coverage: only the squares its segments touch change. A
+/// late chunk that falls inside a stretch already joined by a straight line (a short gap that
+/// was bridged) replaces that line, which cannot be taken out of the swept union: then the
+/// operation is recomputed.
+async fn apply(conn: &mut PgConnection, operation: Uuid, chunk: i64) -> sqlx::Result<()> {
+    let bridged: Option<bool> = sqlx::query_scalar(
+        "WITH k AS (SELECT volunteer_id, first_at, last_at FROM track_chunks WHERE id = $2),
+         gap AS (SELECT max_gap_s FROM operations WHERE id = $1),
+         before AS (SELECT max(c.last_at) AS at FROM track_chunks c, k
+                    WHERE c.volunteer_id = k.volunteer_id AND c.id <> $2 AND c.last_at < k.first_at),
+         after AS (SELECT min(c.first_at) AS at FROM track_chunks c, k
+                   WHERE c.volunteer_id = k.volunteer_id AND c.id <> $2 AND c.first_at > k.last_at)
+         SELECT extract(epoch FROM after.at - before.at) <= gap.max_gap_s FROM before, after, gap",
+    )
+    .bind(operation)
+    .bind(chunk)
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    if bridged == Some(true) {
+        return recompute(conn, operation).await;
+    }
+    let pieces = pieces(CHUNK_FIXES);
+    sqlx::query(&sorties_sql(&pieces, true)).bind(operation).bind(chunk).execute(&mut *conn).await?;
+    sqlx::query(&swept_sql(&pieces, true)).bind(operation).bind(chunk).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Applies queued chunks (at most `limit`), each in its own transaction with the deletion of its
+/// queue row. Returns the operations whose coverage changed.
+pub async fn apply_queued(db: &sqlx::PgPool, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+    let mut changed = Vec::new();
+    for _ in 0..limit {
+        let mut tx = db.begin().await?;
+        let next: Option<(Uuid, i64)> = sqlx::query_as(
+            "SELECT operation_id, chunk_id FROM coverage_queue ORDER BY queued_at, chunk_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((operation, chunk)) = next else { break };
+        lock(&mut tx, operation).await?;
+        // A recompute may have taken it meanwhile.
+        let still: bool =
+            sqlx::query_scalar("DELETE FROM coverage_queue WHERE operation_id = $1 AND chunk_id = $2 RETURNING true")
+                .bind(operation)
+                .bind(chunk)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or(false);
+        if still {
+            apply(&mut tx, operation, chunk).await?;
+            crate::realtime::announce(&mut *tx, &crate::realtime::Notice::CoverageChanged { operation_id: operation })
+                .await?;
+        }
+        tx.commit().await?;
+        if still && !changed.contains(&operation) {
+            changed.push(operation);
+        }
+    }
+    Ok(changed)
+}
+
+/// Applies queued chunks until `shutdown`: at once when this instance stored one, and every
+/// half second for those stored by other instances.
+pub async fn run(state: crate::state::AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match apply_queued(&state.db, 200).await {
+            Ok(changed) if !changed.is_empty() => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "coverage: queued batches could not be applied now; retrying"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = state.hub.coverage_wake.notified() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+        }
+    }
 }
 
 /// A square's coverage, as the map shows it.

@@ -63,6 +63,11 @@ pub enum Notice {
         /// Whether it brought a volunteer back from offline (or is their first fix).
         back: bool,
     },
+    /// The coverage of an operation's squares changed.
+    CoverageChanged {
+        /// The operation.
+        operation_id: Uuid,
+    },
     /// A volunteer opened the phone app after a while away.
     PhoneOpened {
         /// The volunteer.
@@ -162,6 +167,8 @@ pub struct Hub {
     phones: broadcast::Sender<PhoneEvent>,
     /// This instance, to tell its own notices from other instances'.
     pub instance: Uuid,
+    /// Wakes this instance's coverage worker when a batch was stored here.
+    pub coverage_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Hub {
@@ -174,6 +181,7 @@ impl Hub {
             positions: broadcast::channel(capacity * 16).0,
             phones: broadcast::channel(capacity).0,
             instance: Uuid::new_v4(),
+            coverage_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -276,6 +284,11 @@ async fn deliver(state: &AppState, notice: Notice) {
         Notice::PhoneOpened { volunteer_id } => crate::tracking::live::app_opened(state, *volunteer_id).await,
         Notice::OperationChanged { operation_id } => {
             crate::tracking::live::operation_changed(state, *operation_id).await
+        }
+        Notice::CoverageChanged { operation_id } => {
+            let message = serde_json::json!({ "type": "coverage.changed", "operation_id": operation_id });
+            state.hub.publish(Audience::Staff, message);
+            Ok(true)
         }
         Notice::Alert { alert_id } => crate::alerts::deliver(state, *alert_id).await,
         Notice::AlertAnswered { alert_id, volunteer_id } => {

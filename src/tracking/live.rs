@@ -75,6 +75,7 @@ pub fn publish(
     source: Source,
     back: bool,
 ) {
+    state.hub.coverage_wake.notify_one();
     state.hub.publish_positions(update(volunteer, name, fixes, chunk, source));
     if back {
         let newest = fixes.iter().max_by_key(|f| f.time).expect("a batch has fixes");

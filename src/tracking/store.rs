@@ -148,7 +148,8 @@ pub async fn store(
     .bind(last.heading)
     .bind(last.battery)
     .bind(source.as_str())
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
+    crate::operations::coverage::queue(conn, id).await?;
     Ok(Stored::New(NewChunk { id, newest: moved.is_some(), previous: moved.flatten() }))
 }

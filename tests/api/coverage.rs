@@ -163,3 +163,74 @@ async fn driving_poor_accuracy_and_a_long_gap_do_not_count_as_searching() {
     assert_eq!(sorties, 1);
     assert!(near(effort, 0.08, 0.01) && near(geometric, 0.08, 0.01), "{effort} {geometric}");
 }
+
+#[tokio::test]
+async fn coverage_follows_each_stored_batch_and_equals_a_full_recompute() {
+    let search = search().await;
+    let mut tokens = Vec::new();
+    for login in ["line-1", "line-2", "line-3"] {
+        let (volunteer, token) = volunteer_with_device(&search.app, login).await;
+        join(&search.app, &search.coordinator, &search.operation, volunteer, None).await;
+        tokens.push(token);
+    }
+    sqlx::query("UPDATE operation_members SET joined_at = now() - interval '2 hours'")
+        .execute(&search.app.db)
+        .await
+        .unwrap();
+    // Twenty minutes of a line search in ten seconds, with signal gaps (late batches).
+    let config = mobile_api::sim::SimConfig {
+        server: search.app.url.clone(),
+        center: mobile_api::Point { lat: 56.1, lon: 36.8 },
+        square_m: 600.0,
+        duration_s: 1200.0,
+        speedup: 120.0,
+        gap_every_s: 120.0,
+        gap_length_s: 40.0,
+        seed: 11,
+        ..Default::default()
+    };
+    let summary = mobile_api::sim::run(config, tokens, std::future::pending()).await.unwrap();
+    assert!(summary.flushed, "{summary}");
+
+    // The worker applies every stored batch (each square only from the batches that touch it).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let queued: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM coverage_queue").fetch_one(&search.app.db).await.unwrap();
+        if queued == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{queued} batches still waiting for coverage");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let read = || async {
+        let url = search.app.at(&format!("/api/operations/{}/squares", search.operation));
+        let squares = json_body(search.coordinator.get(url).send().await.unwrap()).await;
+        squares["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let p = &s["properties"];
+                (
+                    s["id"].as_i64().unwrap(),
+                    p["geometric"].as_f64().unwrap(),
+                    p["effort"].as_f64().unwrap(),
+                    p["sorties"].as_i64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let incremental = read().await;
+    assert!(incremental.iter().filter(|s| s.1 > 0.0).count() >= 3, "the walk covered squares: {incremental:?}");
+
+    let url = search.app.at(&format!("/api/operations/{}/coverage/recompute", search.operation));
+    assert_eq!(search.coordinator.post(url).send().await.unwrap().status(), StatusCode::OK);
+    let full = read().await;
+    assert_eq!(incremental.len(), full.len());
+    for (a, b) in incremental.iter().zip(&full) {
+        assert_eq!((a.0, a.3), (b.0, b.3), "square {}: sorties", a.0);
+        assert!((a.1 - b.1).abs() < 1e-6, "square {}: geometric {} incremental, {} recomputed", a.0, a.1, b.1);
+        assert!((a.2 - b.2).abs() < 1e-6, "square {}: effort {} incremental, {} recomputed", a.0, a.2, b.2);
+    }
+}
