@@ -132,7 +132,9 @@ pub async fn update(
     Json(patch): Json<OperationPatch>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
-    let details = json!({ "name": patch.name, "status": patch.status, "meeting_point_id": patch.meeting_point_id });
+    let details = json!({ "name": patch.name, "status": patch.status, "meeting_point_id": patch.meeting_point_id,
+                          "sweep_width_m": patch.sweep_width_m, "max_accuracy_m": patch.max_accuracy_m,
+                          "max_speed_mps": patch.max_speed_mps, "max_gap_s": patch.max_gap_s });
     operation::update(&mut tx, id, patch, &author(&auth.principal)).await?;
     AuditEvent::new("operation.update")
         .on("operation", id)

@@ -47,6 +47,14 @@ pub struct Operation {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Sweep width, metres.
+    pub sweep_width_m: f32,
+    /// Fixes less accurate than this (metres) do not count.
+    pub max_accuracy_m: f32,
+    /// Faster than this (m/s) is not searching.
+    pub max_speed_mps: f32,
+    /// Fixes further apart than this (seconds) are not joined.
+    pub max_gap_s: i32,
     /// Its groups.
     pub groups: Vec<Group>,
     /// Who is in it now.
@@ -87,10 +95,14 @@ struct OperationRow {
     meeting_point_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    sweep_width_m: f32,
+    max_accuracy_m: f32,
+    max_speed_mps: f32,
+    max_gap_s: i32,
 }
 
 const SELECT_OPERATION: &str = "SELECT o.id, o.case_id, c.full_name AS case_name, o.name, o.status, o.meeting_point_id,
-        o.created_at, o.updated_at
+        o.created_at, o.updated_at, o.sweep_width_m, o.max_accuracy_m, o.max_speed_mps, o.max_gap_s
  FROM operations o JOIN cases c ON c.id = o.case_id";
 
 /// One operation with its groups and current members.
@@ -121,6 +133,10 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Oper
         meeting_point_id: row.meeting_point_id,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        sweep_width_m: row.sweep_width_m,
+        max_accuracy_m: row.max_accuracy_m,
+        max_speed_mps: row.max_speed_mps,
+        max_gap_s: row.max_gap_s,
         groups,
         members,
     }))
@@ -234,6 +250,39 @@ pub struct OperationPatch {
     pub status: Option<OperationStatus>,
     /// A new meeting point (one of the case's).
     pub meeting_point_id: Option<Uuid>,
+    /// Sweep width, metres (1 to 500): the coverage is computed again.
+    pub sweep_width_m: Option<f32>,
+    /// Fixes less accurate than this (metres, 1 to 1,000) do not count.
+    pub max_accuracy_m: Option<f32>,
+    /// Faster than this (m/s, 0.1 to 50) is not searching.
+    pub max_speed_mps: Option<f32>,
+    /// Fixes further apart than this (seconds, 1 to 3,600) are not joined.
+    pub max_gap_s: Option<i32>,
+}
+
+impl OperationPatch {
+    /// Whether it changes what counts as searching (so the coverage must be computed again).
+    fn changes_coverage(&self) -> bool {
+        self.sweep_width_m.is_some()
+            || self.max_accuracy_m.is_some()
+            || self.max_speed_mps.is_some()
+            || self.max_gap_s.is_some()
+    }
+
+    fn check_search_settings(&self) -> ApiResult<()> {
+        let ranges: [(&str, Option<f64>, f64, f64); 4] = [
+            ("sweep_width_m", self.sweep_width_m.map(f64::from), 1.0, 500.0),
+            ("max_accuracy_m", self.max_accuracy_m.map(f64::from), 1.0, 1000.0),
+            ("max_speed_mps", self.max_speed_mps.map(f64::from), 0.1, 50.0),
+            ("max_gap_s", self.max_gap_s.map(f64::from), 1.0, 3600.0),
+        ];
+        for (field, value, low, high) in ranges {
+            if value.is_some_and(|v| !v.is_finite() || v < low || v > high) {
+                return Err(ApiError::invalid_field(field, format!("between {low} and {high}")));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Changes an operation.
@@ -248,19 +297,29 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
         return Err(ApiError::conflict("operation_finished", "a finished operation does not change"));
     }
     let name = patch.name.as_deref().map(|n| check_name("name", n, 200)).transpose()?;
+    patch.check_search_settings()?;
     check_meeting_point(conn, case_id, patch.meeting_point_id).await?;
     sqlx::query(
         "UPDATE operations SET name = coalesce($2, name), status = coalesce($3, status),
              meeting_point_id = coalesce($4, meeting_point_id),
-             finished_at = CASE WHEN $3 = 'finished' THEN now() ELSE finished_at END
+             finished_at = CASE WHEN $3 = 'finished' THEN now() ELSE finished_at END,
+             sweep_width_m = coalesce($5, sweep_width_m), max_accuracy_m = coalesce($6, max_accuracy_m),
+             max_speed_mps = coalesce($7, max_speed_mps), max_gap_s = coalesce($8, max_gap_s)
          WHERE id = $1",
     )
     .bind(id)
     .bind(&name)
     .bind(patch.status)
     .bind(patch.meeting_point_id)
+    .bind(patch.sweep_width_m)
+    .bind(patch.max_accuracy_m)
+    .bind(patch.max_speed_mps)
+    .bind(patch.max_gap_s)
     .execute(&mut *conn)
     .await?;
+    if patch.changes_coverage() {
+        super::coverage::recompute(&mut *conn, id).await?;
+    }
     if patch.status == Some(OperationStatus::Finished) {
         sqlx::query(
             "UPDATE operation_members SET left_at = greatest(now(), joined_at) WHERE operation_id = $1 AND left_at IS NULL",
@@ -270,7 +329,9 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
             .await?;
     }
     let details = json!({ "event": "operation_changed", "name": name, "status": patch.status,
-                          "meeting_point_id": patch.meeting_point_id });
+                          "meeting_point_id": patch.meeting_point_id, "sweep_width_m": patch.sweep_width_m,
+                          "max_accuracy_m": patch.max_accuracy_m, "max_speed_mps": patch.max_speed_mps,
+                          "max_gap_s": patch.max_gap_s });
     let text = match (&name, patch.status) {
         (_, Some(status)) => format!("{status:?}"),
         (Some(name), None) => name.clone(),

@@ -137,6 +137,15 @@ async fn a_straight_track_through_a_square_and_a_second_pass_give_the_textbook_c
     assert!(near(effort, 0.16, 0.01), "effort coverage {effort}");
     // Cumulative POD: 1 − (1 − 0.0769)² = 1 − e^(−0.16) = 14.79%.
     assert!(near(pod, 0.1479, 0.01), "cumulative POD {pod}");
+
+    // The coordinator widens the sweep (open forest): everything is computed again at once.
+    let url = search.app.at(&format!("/api/operations/{}", search.operation));
+    let widened = search.coordinator.patch(&url).json(&json!({"sweep_width_m": 40})).send().await.unwrap();
+    assert_eq!(json_body(widened).await["sweep_width_m"], 40.0);
+    let (geometric, effort, _, _) = search.square().await;
+    assert!(near(geometric, 0.16, 0.01) && near(effort, 0.32, 0.01), "{geometric} {effort}");
+    let zero = search.coordinator.patch(&url).json(&json!({"sweep_width_m": 0})).send().await.unwrap();
+    crate::helpers::expect_error(zero, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
 }
 
 #[tokio::test]
