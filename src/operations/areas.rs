@@ -229,3 +229,74 @@ pub async fn recompute(
     tx.commit().await?;
     Ok(Json(counts))
 }
+
+/// Initial probabilities of area set by hand.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoaByHand {
+    /// Weights of squares (scaled to add up to 1; squares not listed get 0).
+    pub squares: Vec<super::probability::SquareWeight>,
+}
+
+/// Sets each square's probability of area before searching, by hand.
+#[utoipa::path(put, path = "/api/operations/{id}/poa", tag = "operations", params(("id" = Uuid, Path, description = "Operation id")),
+    request_body = PoaByHand,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn poa_by_hand(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageOperations>,
+    Path(operation): Path<Uuid>,
+    Json(request): Json<PoaByHand>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    super::probability::set_by_hand(&mut tx, operation, &request.squares, auth.principal.user_id).await?;
+    poa_changed(&mut tx, &auth.principal, address, operation, json!({ "method": "manual" })).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Distance rings for the initial probabilities of area.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PoaByRings {
+    /// The distances (metres) within which 25%, 50%, 75% and 95% of people like the missing
+    /// person are found (default: lost-person-behaviour figures for the case's category).
+    pub rings_m: Option<[f64; 4]>,
+}
+
+/// Sets each square's probability of area by distance rings around the last-seen point.
+#[utoipa::path(post, path = "/api/operations/{id}/poa/rings", tag = "operations", params(("id" = Uuid, Path, description = "Operation id")),
+    request_body = PoaByRings,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn poa_by_rings(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageOperations>,
+    Path(operation): Path<Uuid>,
+    Json(request): Json<PoaByRings>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    super::probability::set_by_rings(&mut tx, operation, request.rings_m, auth.principal.user_id).await?;
+    poa_changed(&mut tx, &auth.principal, address, operation, json!({ "method": "rings", "rings_m": request.rings_m }))
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn poa_changed(
+    conn: &mut sqlx::PgConnection,
+    principal: &crate::auth::Principal,
+    address: Option<std::net::IpAddr>,
+    operation: Uuid,
+    details: Value,
+) -> ApiResult<()> {
+    AuditEvent::new("operation.poa")
+        .on("operation", operation)
+        .details(details)
+        .write(&mut *conn, &principal.actor(), address)
+        .await?;
+    crate::realtime::announce(&mut *conn, &crate::realtime::Notice::CoverageChanged { operation_id: operation })
+        .await?;
+    Ok(())
+}

@@ -178,12 +178,14 @@ pub async fn squares(conn: &mut PgConnection, operation: Uuid, language: &str) -
         geometric: f64,
         effort: f64,
         sorties: i64,
+        poa_initial: Option<f64>,
     }
     let rows: Vec<Square> = sqlx::query_as(
         "SELECT c.id, g.area_id, c.row_index, c.column_no, c.area_m2, ST_AsGeoJSON(c.geom, 7)::jsonb AS geometry,
-                coalesce(sc.geometric, 0) AS geometric, so.effort, so.sorties
+                coalesce(sc.geometric, 0) AS geometric, so.effort, so.sorties, sp.initial AS poa_initial
          FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
          LEFT JOIN square_coverage sc ON sc.cell_id = c.id
+         LEFT JOIN square_poa sp ON sp.cell_id = c.id
          CROSS JOIN LATERAL (
              SELECT count(*) AS sorties, coalesce(sum(s.sweep_width_m * s.length_m), 0) / c.area_m2 AS effort
              FROM square_sorties s WHERE s.cell_id = c.id) so
@@ -193,9 +195,16 @@ pub async fn squares(conn: &mut PgConnection, operation: Uuid, language: &str) -
     .bind(operation)
     .fetch_all(conn)
     .await?;
+    // The current POA: the initial one moved by Bayes with each square's POD (all squares at once).
+    let pods: Vec<f64> = rows.iter().map(|s| super::coverage::pod(s.effort)).collect();
+    let any_poa = rows.iter().any(|s| s.poa_initial.is_some());
+    let initial: Vec<f64> = rows.iter().map(|s| s.poa_initial.unwrap_or(0.0)).collect();
+    let current = super::probability::updated(&initial, &pods);
     let features: Vec<Value> = rows
         .into_iter()
-        .map(|s| {
+        .zip(pods.into_iter().zip(current))
+        .map(|(s, (pod, poa))| {
+            let (poa, pos) = if any_poa { (Some(poa), Some(s.poa_initial.unwrap_or(0.0) * pod)) } else { (None, None) };
             serde_json::json!({
                 "type": "Feature",
                 "id": s.id,
@@ -204,8 +213,8 @@ pub async fn squares(conn: &mut PgConnection, operation: Uuid, language: &str) -
                     "kind": "square", "id": s.id, "area_id": s.area_id,
                     "label": label(s.row_index as u32, s.column_no as u32, language),
                     "row": s.row_index, "column": s.column_no, "area_m2": s.area_m2,
-                    "geometric": s.geometric, "effort": s.effort, "pod": super::coverage::pod(s.effort),
-                    "sorties": s.sorties,
+                    "geometric": s.geometric, "effort": s.effort, "pod": pod, "sorties": s.sorties,
+                    "poa_initial": s.poa_initial, "poa": poa, "pos": pos,
                 },
             })
         })

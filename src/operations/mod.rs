@@ -8,6 +8,7 @@ mod handlers;
 mod map;
 pub mod operation;
 pub mod policy;
+pub mod probability;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -29,4 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(areas::grid))
         .routes(routes!(areas::squares))
         .routes(routes!(areas::recompute))
+        .routes(routes!(areas::poa_by_hand))
+        .routes(routes!(areas::poa_by_rings))
 }

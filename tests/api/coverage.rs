@@ -243,3 +243,78 @@ async fn coverage_follows_each_stored_batch_and_equals_a_full_recompute() {
         assert!((a.2 - b.2).abs() < 1e-6, "square {}: effort {} incremental, {} recomputed", a.0, a.2, b.2);
     }
 }
+
+#[tokio::test]
+async fn probability_of_area_moves_out_of_searched_squares_and_always_adds_up_to_one() {
+    let search = search().await;
+    let (lat, lon) = search.centre;
+    let operation = &search.operation;
+    let other: i64 = sqlx::query_scalar("SELECT id FROM grid_cells WHERE id <> $1 ORDER BY id LIMIT 1")
+        .bind(search.square)
+        .fetch_one(&search.app.db)
+        .await
+        .unwrap();
+    // By hand: three parts in the square that will be searched, one in another.
+    let weights = json!({"squares": [{"id": search.square, "weight": 3}, {"id": other, "weight": 1}]});
+    let set =
+        search.coordinator.put(search.app.at(&format!("/api/operations/{operation}/poa"))).json(&weights).send().await;
+    assert_eq!(set.unwrap().status(), StatusCode::NO_CONTENT);
+    let start = Utc::now() - Duration::hours(1);
+    search.volunteer_sends("searcher", walk(start, lat - 500.0 / METRES_PER_DEGREE, lon, 1000.0, 1.2, 5, 5.0)).await;
+    search.square().await;
+    let squares = json_body(
+        search.coordinator.get(search.app.at(&format!("/api/operations/{operation}/squares"))).send().await.unwrap(),
+    )
+    .await;
+    let props =
+        |id: i64| squares["features"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["properties"].clone();
+    let (searched, elsewhere) = (props(search.square), props(other));
+    assert_eq!((searched["poa_initial"].as_f64(), elsewhere["poa_initial"].as_f64()), (Some(0.75), Some(0.25)));
+    // Bayes by hand: 0.75 × (1 − 0.0769) = 0.6923 stays; 0.25 elsewhere; total 0.9423.
+    let pod = searched["pod"].as_f64().unwrap();
+    let expected = 0.75 * (1.0 - pod) / (0.75 * (1.0 - pod) + 0.25);
+    assert!((searched["poa"].as_f64().unwrap() - expected).abs() < 1e-9);
+    assert!(elsewhere["poa"].as_f64().unwrap() > 0.25, "the unsearched square's POA rises");
+    let total: f64 =
+        squares["features"].as_array().unwrap().iter().map(|s| s["properties"]["poa"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "POA adds up to 1: {total}");
+    assert!((searched["pos"].as_f64().unwrap() - 0.75 * pod).abs() < 1e-9, "POS = POA × POD");
+
+    // By distance rings from the last-seen point: none yet, then one in the middle.
+    let rings = search.app.at(&format!("/api/operations/{operation}/poa/rings"));
+    let refused = search.coordinator.post(&rings).json(&json!({})).send().await.unwrap();
+    crate::helpers::expect_error(refused, StatusCode::UNPROCESSABLE_ENTITY, "no_last_seen_point").await;
+    let case: String = sqlx::query_scalar("SELECT case_id::text FROM operations WHERE id = $1::uuid")
+        .bind(operation)
+        .fetch_one(&search.app.db)
+        .await
+        .unwrap();
+    let card =
+        json_body(search.coordinator.get(search.app.at(&format!("/api/cases/{case}"))).send().await.unwrap()).await;
+    let seen = search
+        .coordinator
+        .patch(search.app.at(&format!("/api/cases/{case}")))
+        .json(&json!({"version": card["version"], "last_seen": {"lat": lat, "lon": lon}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.status(), StatusCode::OK, "{}", seen.text().await.unwrap());
+    let bad = search.coordinator.post(&rings).json(&json!({"rings_m": [500, 300, 900, 1200]})).send().await.unwrap();
+    crate::helpers::expect_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    let set = search.coordinator.post(&rings).json(&json!({"rings_m": [100, 200, 400, 800]})).send().await.unwrap();
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let squares = json_body(
+        search.coordinator.get(search.app.at(&format!("/api/operations/{operation}/squares"))).send().await.unwrap(),
+    )
+    .await;
+    let features = squares["features"].as_array().unwrap();
+    let initial: f64 = features.iter().map(|s| s["properties"]["poa_initial"].as_f64().unwrap()).sum();
+    assert!((initial - 1.0).abs() < 1e-9, "initial POA adds up to 1: {initial}");
+    let best = features
+        .iter()
+        .max_by(|a, b| {
+            a["properties"]["poa_initial"].as_f64().partial_cmp(&b["properties"]["poa_initial"].as_f64()).unwrap()
+        })
+        .unwrap();
+    assert_eq!(best["id"], search.square, "the square at the last-seen point is the likeliest");
+}

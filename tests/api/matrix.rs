@@ -125,6 +125,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/areas/{id}/grid", Only(STAFF)),
     ("GET", "/api/operations/{id}/squares", Only(STAFF)),
     ("POST", "/api/operations/{id}/coverage/recompute", Only(STAFF)),
+    ("PUT", "/api/operations/{id}/poa", Only(STAFF)),
+    ("POST", "/api/operations/{id}/poa/rings", Only(STAFF)),
     ("POST", "/api/auth/logout", AnyRole),
 ];
 
