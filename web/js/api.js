@@ -325,7 +325,10 @@ export function createOperation(caseId, operation) {
   return request('POST', `/api/cases/${id(caseId)}/operations`, { body: operation });
 }
 
-/** {name?, status? (planned|active|suspended|finished), meeting_point_id?}; answers the Operation. */
+/**
+ * {name?, status? (planned|active|suspended|finished), meeting_point_id?, sweep_width_m?,
+ * max_accuracy_m?, max_speed_mps?, max_gap_s?}; answers the Operation.
+ */
 export function updateOperation(operationId, changes) {
   return request('PATCH', `/api/operations/${id(operationId)}`, { body: changes });
 }
@@ -346,6 +349,28 @@ export function putMember(operationId, volunteerId, groupId) {
 
 export function removeMember(operationId, volunteerId) {
   return request('POST', `/api/operations/${id(operationId)}/members/${id(volunteerId)}/leave`);
+}
+
+// ---- Search areas, squares, coverage ------------------------------------------------------------
+
+/** A search area of an operation: {name, geometry (GeoJSON Polygon)}; answers {id, name, area_m2}. */
+export function createArea(operationId, area) {
+  return request('POST', `/api/operations/${id(operationId)}/areas`, { body: area });
+}
+
+/** Draws (or redraws) an area's squares; answers the Grid {id, area_id, cell_size_m, squares, ...}. */
+export function drawGrid(areaId, cellSizeM) {
+  return request('POST', `/api/areas/${id(areaId)}/grid`, { body: { cell_size_m: cellSizeM } });
+}
+
+/** The operation's squares as GeoJSON, labelled in `language`, with their coverage and POD. */
+export function getSquares(operationId, language) {
+  return request('GET', `/api/operations/${id(operationId)}/squares${query({ language })}`);
+}
+
+/** Computes the operation's coverage again from all the tracks; answers {squares, covered}. */
+export function recomputeCoverage(operationId) {
+  return request('POST', `/api/operations/${id(operationId)}/coverage/recompute`);
 }
 
 /** Volunteers: {id, name, login, operation_id, last_fix_at}. */

@@ -103,6 +103,7 @@ async function boot() {
     if (session.user) loadMapFeatures({ fit: false });
   }, 2000);
   live.on('case.changed', reloadFeatures);
+  live.on('operation.changed', reloadFeatures); // a search area added to an operation
   live.on('live.resync', reloadFeatures);
   // The browser does not tell why a WebSocket was refused: an ended session looks like a network
   // drop. Asking the API tells the two apart, and an ended session goes back to the login page.

@@ -1,9 +1,10 @@
-// The card's "Operations" tab (staff): the search operations of the case, each with its groups,
-// members and messages to the field (js/operation-item.js draws one). Here: starting an
-// operation, changing its status, groups (js/group-dialog.js), members (js/member-dialog.js),
-// messages (js/alert-form.js), phone links (js/device-dialog.js). Kept live from the channel:
-// "operation.changed" reads the operations again, "alert.sent" an operation's messages, and
-// "alert.answer" puts a recipient's read receipt or answer in place.
+// The card's "Operations" tab (staff): the search operations of the case, each with its search
+// areas (js/operation-areas.js), groups, members and messages to the field (js/operation-item.js
+// draws one). Here: starting an operation, changing its status, groups (js/group-dialog.js),
+// members (js/member-dialog.js), messages (js/alert-form.js), phone links (js/device-dialog.js).
+// Kept live from the channel: "operation.changed" reads the operations (and their areas) again,
+// "alert.sent" an operation's messages, and "alert.answer" puts a recipient's read receipt or
+// answer in place.
 
 import * as api from './api.js';
 import { applyAnswer } from './alert-tally.js';
@@ -16,6 +17,7 @@ import { openGroupDialog } from './group-dialog.js';
 import { onLanguageChange, t } from './i18n.js';
 import { focusOn } from './map.js';
 import { initMemberDialog, openMemberDialog } from './member-dialog.js';
+import { followOperations, forgetOperationAreas, initOperationAreas, operationChanged } from './operation-areas.js';
 import { operationItem } from './operation-item.js';
 import { setMapPeek } from './side-panel.js';
 
@@ -50,9 +52,13 @@ export function initOperations({ live }) {
     else openRecipients.delete(details.dataset.alertId);
   }, true);
 
+  initOperationAreas({ live, changed: render, operationSaved: replaceOperation });
+
   const reloadSoon = debounce(() => load({ alerts: false }), 300);
-  live.on('operation.changed', () => {
-    if (caseInfo) reloadSoon();
+  live.on('operation.changed', (message) => {
+    if (!caseInfo) return;
+    reloadSoon();
+    if (operations.some((op) => op.id === message.operation_id)) operationChanged(message.operation_id);
   });
   live.on('alert.sent', (message) => {
     if (caseInfo && operations.some((op) => op.id === message.operation_id)) loadAlerts(message.operation_id);
@@ -66,7 +72,9 @@ export function initOperations({ live }) {
     }
   });
   live.on('live.resync', () => {
-    if (caseInfo) load({ alerts: true });
+    if (!caseInfo) return;
+    load({ alerts: true });
+    operationChanged(null);
   });
   onLanguageChange(render);
 }
@@ -93,6 +101,7 @@ export function hideOperations() {
   generation += 1;
   caseInfo = null;
   operations = [];
+  forgetOperationAreas();
   alertsByOperation.clear();
   resetAlertForm();
   byId('operation-list').replaceChildren();
@@ -107,6 +116,7 @@ async function load({ alerts }) {
     const loaded = await api.getCaseOperations(caseId);
     if (mine !== generation) return;
     operations = Array.isArray(loaded) ? loaded : [];
+    followOperations(caseId, operations);
     byId('operations-load-error').hidden = true;
   } catch (failure) {
     if (mine !== generation) return;
@@ -157,6 +167,7 @@ function replaceOperation(updated) {
   const index = operations.findIndex((op) => op.id === updated.id);
   if (index >= 0) operations[index] = updated;
   else operations.unshift(updated);
+  if (caseInfo) followOperations(caseInfo.id, operations);
   render();
 }
 

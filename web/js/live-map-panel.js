@@ -2,7 +2,8 @@
 // (everyone in the field, or one current operation; the choice is remembered), the watch on the
 // live channel ("map.watch", sent again after a reconnect), the volunteers drawn on the map
 // (js/live-map-layer.js) and listed beside it with their state, time since the last fix and
-// battery. States are judged again every few seconds. "#/map?watch=<operation>" switches the
+// battery, and under them the watched operation's squares with their coverage
+// (js/squares-panel.js). States are judged again every few seconds. "#/map?watch=<operation>" switches the
 // watch; "#/map?volunteer=<id>" centres the map on someone once they are known.
 
 import * as api from './api.js';
@@ -15,6 +16,7 @@ import {
 } from './live-map-layer.js';
 import { href } from './routes.js';
 import { isStaff } from './session.js';
+import { initSquaresPanel, showSquaresOf } from './squares-panel.js';
 import { batteryText, fixAgeText, volunteerStateLabel } from './volunteer-text.js';
 
 const STORAGE_KEY = 'sweep.livemap.watch';
@@ -32,6 +34,7 @@ const items = new Map(); // volunteer id -> <li> of the list
 
 export function initLiveMap({ live: channel }) {
   live = channel;
+  initSquaresPanel({ live });
   byId('livemap-watch-select').addEventListener('change', (event) => {
     remember(event.target.value);
     watch();
@@ -100,6 +103,7 @@ export function hideLiveMap() {
   requested = undefined;
   pendingFocus = null;
   forget();
+  showSquaresOf(null);
   byId('livemap-watch').hidden = true;
   byId('livemap-section').hidden = true;
 }
@@ -126,6 +130,7 @@ function remember(operationId) {
 function watch() {
   requested = chosen();
   forget();
+  showSquaresOf(requested);
   byId('livemap-waiting').hidden = false;
   live?.send({ type: 'map.watch', operation_id: requested || null });
 }

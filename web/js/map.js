@@ -1,7 +1,8 @@
 // The operations map: Leaflet on a plain paper background (no tile server needed), the layers
 // from /api/map/features, a metric scale bar and the coordinates readout; over them the open
-// case's last-seen point and places, and the click that picks a point for a form. The
-// volunteers' live positions are drawn by js/live-map-layer.js on a layer added here.
+// case's last-seen point and places, and the clicks a form takes (a point, an area's corners). The
+// volunteers' live positions are drawn by js/live-map-layer.js, the squares by
+// js/squares-layer.js and a search area being drawn by js/area-draw.js, on layers added here.
 
 import { onLanguageChange, t } from './i18n.js';
 import { isPoint, toLatLon } from './points.js';
@@ -15,7 +16,7 @@ let map = null;
 let featureLayer = null;
 let caseLayer = null;
 let focusMarker = null;
-let picking = null; // { onPick, onCancel } while a form waits for a click on the map
+let picking = null; // { hint, onClick, onMove, onCancel } while a form takes the clicks on the map
 let zoomControl = null;
 let defaultView = { center: FALLBACK_CENTER, zoom: FALLBACK_ZOOM };
 
@@ -201,36 +202,58 @@ export function addMapLayer(layer) {
  * button calls `onCancel()`. A new request replaces one still waiting.
  */
 export function pickPoint({ onPick, onCancel = () => {} }) {
+  return captureMap({
+    hint: 'map-pick-hint',
+    onClick: (point) => {
+      stopPicking(false);
+      onPick(point);
+    },
+    onCancel,
+  });
+}
+
+/**
+ * Hands the map's clicks to another module until stopPicking(): `onClick({lat, lon})` for each,
+ * `onMove({lat, lon})` as the pointer moves, `onCancel()` on Escape or when something else takes
+ * the map. The element `hint` (an id in index.html) is shown meanwhile; on a phone the map is
+ * shown above the view. Double clicks do not zoom (they are two corners). False without a map.
+ */
+export function captureMap({ hint, onClick, onMove = null, onCancel = () => {} }) {
   if (!map) return false;
   if (picking) stopPicking(true);
-  picking = { onPick, onCancel };
+  picking = { hint, onClick, onMove, onCancel };
   document.body.dataset.picking = 'true';
-  document.getElementById('map-pick-hint').hidden = false;
+  document.getElementById(hint).hidden = false;
   map.getContainer().classList.add('map-picking');
+  map.doubleClickZoom.disable();
   refreshMapSize();
   return true;
 }
 
-/** Ends a pick; with `cancelled`, tells the form that asked. */
+/** Ends a pick (or a capture); with `cancelled`, tells the form that asked. */
 export function stopPicking(cancelled = true) {
   if (!picking) return;
-  const { onCancel } = picking;
+  const { onCancel, hint } = picking;
   picking = null;
   delete document.body.dataset.picking;
-  document.getElementById('map-pick-hint').hidden = true;
+  document.getElementById(hint).hidden = true;
   map?.getContainer().classList.remove('map-picking');
+  map?.doubleClickZoom.enable();
   refreshMapSize();
   if (cancelled) onCancel();
 }
 
+const clickedPoint = ({ lat, lng }) => ({
+  lat: Number(lat.toFixed(6)),
+  lon: Number(window.L.Util.wrapNum(lng, [-180, 180], true).toFixed(6)),
+});
+
 function initPicking() {
   map.on('click', (event) => {
-    if (!picking) return;
-    const { lat, lng } = event.latlng;
-    const point = { lat: Number(lat.toFixed(6)), lon: Number(window.L.Util.wrapNum(lng, [-180, 180], true).toFixed(6)) };
-    const { onPick } = picking;
-    stopPicking(false);
-    onPick(point);
+    if (picking) picking.onClick(clickedPoint(event.latlng));
+  });
+  map.on('mousemove', (event) => {
+    if (picking?.onMove) picking.onMove(clickedPoint(event.latlng));
   });
   document.getElementById('map-pick-cancel').addEventListener('click', () => stopPicking(true));
   document.addEventListener('keydown', (event) => {
@@ -238,12 +261,23 @@ function initPicking() {
   });
 }
 
+/** Frames a GeoJSON geometry (an area) on the map. */
+export function fitGeometry(geometry) {
+  if (!map || !geometry) return;
+  const bounds = window.L.geoJSON(geometry).getBounds();
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [32, 32], maxZoom: 17, animate: false });
+}
+
 /** Tells Leaflet the container changed size (side panel opened or closed). */
 export function refreshMapSize() {
   map?.invalidateSize({ animate: false });
 }
 
-const AREA_STYLE = { color: '#2b6a4f', weight: 2, fillColor: '#4f9a78', fillOpacity: 0.15 };
+// Search areas only show where they are: they take no clicks, so the squares drawn under them
+// (js/squares-layer.js) get theirs, and their fill goes while squares are coloured (css).
+const AREA_STYLE = {
+  color: '#2b6a4f', weight: 2, fillColor: '#4f9a78', fillOpacity: 0.15, interactive: false, className: 'search-area',
+};
 const OTHER_STYLE = { color: '#4a5560', weight: 2, fillColor: '#7d8a96', fillOpacity: 0.12 };
 
 function styleFor(feature) {

@@ -1,5 +1,5 @@
-// One search operation of a case, drawn: its status and the changes it allows, its groups with
-// their instructions and members, the members without a group, the links to its tracks, and its
+// One search operation of a case, drawn: its status and the changes it allows, its search areas
+// (js/operation-areas.js), its groups with their instructions and members, the members without a group, the links to its tracks, and its
 // messages to the field. Buttons carry data-action (js/case-operations.js handles the clicks)
 // and data-focus-key, so the keyboard stays in place when the operation is drawn again.
 
@@ -8,6 +8,7 @@ import { h } from './dom.js';
 import { t } from './i18n.js';
 import { operationStatusLabel } from './labels.js';
 import { alertList } from './alert-list.js';
+import { areasSection } from './operation-areas.js';
 import { href } from './routes.js';
 
 // The status changes offered from each status; finishing is asked about first.
@@ -57,6 +58,7 @@ export function operationItem(op, { alerts = null, openIds = new Set() } = {}) {
       button('add-member', t('operation.add_member'), { key: `add-member:${op.id}` }),
       button('add-group', t('operation.add_group'), { key: `add-group:${op.id}` })) : null,
     exportLinks({ operation_id: op.id }, t('operation.tracks'), op.name),
+    areasSection(op),
     groups.map((group) => groupBlock(op, group, members.filter((m) => m.group_id === group.id), open)),
     ungrouped.length || (open && groups.length === 0)
       ? h('section', { className: 'operation-group operation-ungrouped' },

@@ -1,0 +1,532 @@
+// The search areas of each operation in the card's "Operations" tab: the list (with each area's
+// size, squares and the share swept so far), a new area drawn on the map (js/area-draw.js) or
+// imported from a GeoJSON file (js/geojson-import.js) and named in #area-dialog, the squares
+// drawn per area at a chosen size, the search settings (#settings-dialog), and the coverage
+// computed again. The list is put together by js/search-areas.js; js/operation-item.js places
+// areasSection(op) in each operation, and the clicks in it are handled here.
+
+import * as api from './api.js';
+import { cancelAreaDrawing, clearAreaPreview, showAreaPreview, startAreaDrawing } from './area-draw.js';
+import { polygonAreaM2 } from './area-drawing.js';
+import { formatNumber } from './coverage-scale.js';
+import { openDialog, showFormError } from './dialogs.js';
+import { byId, h } from './dom.js';
+import { apiErrorText } from './errors.js';
+import { MAX_FILE_BYTES, polygonFromGeoJSON } from './geojson-import.js';
+import { getLanguage, t } from './i18n.js';
+import { fitGeometry } from './map.js';
+import { caseAreasFrom, createAreaMemory, operationAreas } from './search-areas.js';
+import { parseDecimal, readSearchSettings, SEARCH_SETTINGS, settingText, settingValue } from './search-settings.js';
+import { setMapPeek } from './side-panel.js';
+import { areaText, outlineProblemText, percentText } from './square-text.js';
+import { createSquaresStore } from './squares-store.js';
+
+const DEFAULT_CELL_SIZE_M = 250;
+const CELL_SIZE_RANGE = [50, 2000];
+// The tab shows the share swept per area: read again at most every few seconds while people walk.
+const SQUARES_INTERVAL_MS = 5000;
+
+let store = null;
+let memory = null;
+let onChange = () => {};
+let onOperationSaved = () => {};
+let caseId = null;
+let caseAreas = new Map();
+let featuresGeneration = 0;
+const operationsById = new Map();
+const watching = new Map(); // operation id -> stop watching its squares
+const summaries = new Map(); // operation id -> its areas (js/search-areas.js), as last drawn
+const statuses = new Map(); // operation id -> {text, error}
+const cellDrafts = new Map(); // area id -> the square size typed
+const badSizes = new Set(); // areas whose typed square size was refused
+const busy = new Set(); // focus keys of the buttons whose request is under way
+
+/**
+ * Wires the areas' buttons in #operation-list and the dialogs. `changed()` draws the operations
+ * again; `operationSaved(op)` takes an operation the server answered (new search settings).
+ */
+export function initOperationAreas({ live, changed, operationSaved }) {
+  onChange = changed;
+  onOperationSaved = operationSaved;
+  let storage = null;
+  try {
+    storage = window.localStorage;
+  } catch {
+    storage = null;
+  }
+  memory = createAreaMemory(storage);
+  store = createSquaresStore({ load: (id) => api.getSquares(id, getLanguage()), intervalMs: SQUARES_INTERVAL_MS });
+  live.on('coverage.changed', (message) => store.changed(message.operation_id));
+
+  const list = byId('operation-list');
+  list.addEventListener('click', onClick);
+  list.addEventListener('submit', onSubmit);
+  list.addEventListener('input', (event) => {
+    const input = event.target.closest?.('.area-cell-size');
+    if (!input) return;
+    cellDrafts.set(input.dataset.areaId, input.value);
+    badSizes.delete(input.dataset.areaId);
+    input.removeAttribute('aria-invalid');
+  });
+  list.addEventListener('change', (event) => {
+    const input = event.target.closest?.('input[data-action="area-import"]');
+    if (input) importFile(input);
+  });
+  byId('area-dialog').addEventListener('close', clearAreaPreview);
+  byId('area-grid-now').addEventListener('change', () => {
+    byId('area-cell-size').disabled = !byId('area-grid-now').checked;
+  });
+  byId('settings-defaults').addEventListener('click', () => {
+    for (const setting of SEARCH_SETTINGS) byId(`settings-${setting.field}`).value = settingText(setting.default);
+  });
+}
+
+/** The operations of case `id` on show: their squares are read, and kept fresh. */
+export function followOperations(id, operations) {
+  if (caseId !== id) {
+    forgetOperationAreas();
+    caseId = id;
+    reloadCaseAreas();
+  }
+  operationsById.clear();
+  for (const op of operations) operationsById.set(op.id, op);
+  for (const [opId, stop] of watching) {
+    if (!operationsById.has(opId)) {
+      stop();
+      watching.delete(opId);
+      summaries.delete(opId);
+    }
+  }
+  for (const op of operations) {
+    if (watching.has(op.id)) continue;
+    watching.set(op.id, store.watch(op.id, ({ collection, error }) => {
+      if (error && !collection) setStatus(op.id, t('area.load_failed', { error: apiErrorText(error) }), { error: true });
+      summarize(op.id);
+    }));
+  }
+}
+
+/** An operation's areas or squares changed (or the channel missed notices): read them again. */
+export function operationChanged(operationId, { now = false } = {}) {
+  if (operationId) store?.changed(operationId, { now });
+  else store?.refreshAll();
+  reloadCaseAreas();
+}
+
+/** The card is left: stop reading, drop the drawing under way. */
+export function forgetOperationAreas() {
+  featuresGeneration += 1;
+  cancelAreaDrawing();
+  for (const stop of watching.values()) stop();
+  watching.clear();
+  summaries.clear();
+  statuses.clear();
+  cellDrafts.clear();
+  badSizes.clear();
+  operationsById.clear();
+  caseAreas = new Map();
+  caseId = null;
+}
+
+// The names and outlines of the case's areas are on the map's layers (there is no list of an
+// operation's areas to read).
+async function reloadCaseAreas() {
+  if (!caseId) return;
+  const mine = ++featuresGeneration;
+  const id = caseId;
+  try {
+    const collection = await api.getMapFeatures();
+    if (mine !== featuresGeneration || caseId !== id) return;
+    caseAreas = caseAreasFrom(collection, id);
+  } catch {
+    return; // names stay as they were; the squares still list the areas
+  }
+  for (const opId of operationsById.keys()) summarize(opId, { force: true });
+}
+
+function areasOf(opId) {
+  return operationAreas({ squares: store.get(opId), caseAreas, made: memory.ofOperation(opId) });
+}
+
+// Draws again only when what the tab shows of the operation's areas changed.
+function summarize(opId, { force = false } = {}) {
+  const areas = areasOf(opId);
+  const before = summaries.get(opId);
+  summaries.set(opId, areas);
+  if (force || JSON.stringify(before) !== JSON.stringify(areas)) onChange();
+}
+
+function setStatus(opId, text, { error = false } = {}) {
+  if (text) statuses.set(opId, { text, error });
+  else statuses.delete(opId);
+  onChange();
+}
+
+// ---- Drawing -------------------------------------------------------------------------------
+
+const button = (action, text, { key, primary = false, label = null, data = {} } = {}) => h('button', {
+  type: 'button',
+  className: `button ${primary ? 'button-primary' : 'button-quiet'} button-small`,
+  dataset: { action, focusKey: key, ...data },
+  text,
+  disabled: busy.has(key),
+  attrs: { 'aria-label': label, 'aria-busy': busy.has(key) ? 'true' : null },
+});
+
+/** The "Search areas" part of operation `op`'s item. */
+export function areasSection(op) {
+  const open = op.status !== 'finished';
+  const areas = summaries.get(op.id) ?? null;
+  const status = statuses.get(op.id);
+  const titleId = `operation-areas-title-${op.id}`;
+  return h('section', { className: 'operation-areas', attrs: { 'aria-labelledby': titleId } },
+    h('h4', { className: 'operation-areas-title', id: titleId, text: t('area.title') }),
+    h('p', { className: 'operation-settings', text: settingsSummary(op) }),
+    open ? h('div', { className: 'operation-area-actions' },
+      button('area-draw', t('area.draw.start_button'), { key: `area-draw:${op.id}`, primary: true }),
+      h('label', { className: 'button button-quiet button-small area-import' },
+        h('span', { text: t('area.import') }),
+        h('input', {
+          type: 'file',
+          className: 'visually-hidden',
+          accept: '.geojson,.json,application/geo+json,application/json',
+          dataset: { action: 'area-import', focusKey: `area-import:${op.id}` },
+        })),
+      button('area-settings', t('settings.open'), { key: `area-settings:${op.id}` }),
+      button('area-recompute', t('area.recompute'), { key: `area-recompute:${op.id}` })) : null,
+    status ? h('p', {
+      className: `area-status${status.error ? ' area-status-error' : ''}`,
+      attrs: { role: status.error ? 'alert' : 'status' },
+      text: status.text,
+    }) : null,
+    areas === null
+      ? h('p', { className: 'panel-note', text: t('common.loading') })
+      : (areas.length
+        ? h('ul', { className: 'area-list' }, areas.map((area) => areaItem(op, area, open)))
+        : h('p', { className: 'panel-note area-none', text: open ? t('area.none_open') : t('area.none') })));
+}
+
+function areaItem(op, area, open) {
+  const name = area.name || t('area.unnamed');
+  const facts = [];
+  if (Number.isFinite(area.areaM2)) facts.push(areaText(area.areaM2));
+  if (area.squares > 0) {
+    facts.push(area.cellSize
+      ? t('area.squares_of', { n: area.squares, size: formatNumber(area.cellSize, getLanguage()) })
+      : t('area.squares', { n: area.squares }));
+    facts.push(t('area.swept', { percent: percentText(area.swept) }));
+  } else {
+    facts.push(t('area.no_squares'));
+  }
+  const inputId = `area-cell-size-${area.id}`;
+  const hintId = `${inputId}-hint`;
+  const gridKey = `area-grid:${area.id}`;
+  const drawnSize = area.cellSize ?? DEFAULT_CELL_SIZE_M;
+  return h('li', { className: 'area-item', dataset: { areaId: area.id } },
+    h('div', { className: 'area-head' },
+      h('span', { className: 'area-name', text: name }),
+      area.geometry ? button('area-show', t('area.show'), {
+        key: `area-show:${area.id}`, label: t('area.show_of', { name }),
+      }) : null),
+    h('p', { className: 'area-facts', text: facts.join(' · ') }),
+    open ? h('form', { className: 'area-grid-form', dataset: { areaId: area.id }, noValidate: true },
+      h('label', { className: 'field-label', htmlFor: inputId, text: t('area.cell_size') }),
+      h('div', { className: 'area-grid-row' },
+        h('input', {
+          className: 'field area-cell-size',
+          id: inputId,
+          type: 'number',
+          min: String(CELL_SIZE_RANGE[0]),
+          max: String(CELL_SIZE_RANGE[1]),
+          step: '10',
+          inputMode: 'numeric',
+          value: cellDrafts.get(area.id) ?? String(drawnSize),
+          dataset: { areaId: area.id, focusKey: `area-cell-size:${area.id}` },
+          attrs: { 'aria-describedby': area.squares > 0 ? hintId : null, 'aria-invalid': badSizes.has(area.id) ? 'true' : null },
+        }),
+        h('button', {
+          type: 'submit',
+          className: 'button button-quiet button-small',
+          dataset: { focusKey: gridKey },
+          disabled: busy.has(gridKey),
+          text: area.squares > 0 ? t('area.redraw_squares') : t('area.draw_squares'),
+          attrs: { 'aria-label': area.squares > 0 ? t('area.redraw_squares_of', { name }) : t('area.draw_squares_of', { name }) },
+        })),
+      area.squares > 0 ? h('p', { className: 'field-hint', id: hintId, text: t('area.redraw_hint') }) : null) : null);
+}
+
+function settingsSummary(op) {
+  const language = getLanguage();
+  const n = (field) => formatNumber(settingValue(op, field), language, 2);
+  return t('settings.summary', {
+    width: n('sweep_width_m'), accuracy: n('max_accuracy_m'), speed: n('max_speed_mps'), gap: n('max_gap_s'),
+  });
+}
+
+// ---- Actions -------------------------------------------------------------------------------
+
+async function withBusy(key, run) {
+  if (busy.has(key)) return;
+  busy.add(key);
+  onChange();
+  try {
+    await run();
+  } finally {
+    busy.delete(key);
+    onChange();
+  }
+}
+
+function operationOf(target) {
+  return operationsById.get(target.closest('.operation')?.dataset.operationId) ?? null;
+}
+
+function onClick(event) {
+  const target = event.target.closest('button[data-action^="area-"]');
+  if (!target) return;
+  const op = operationOf(target);
+  if (!op) return;
+  switch (target.dataset.action) {
+    case 'area-draw':
+      drawArea(op);
+      break;
+    case 'area-settings':
+      openSettingsDialog(op);
+      break;
+    case 'area-recompute':
+      recompute(op);
+      break;
+    case 'area-show': {
+      const areaId = target.closest('.area-item')?.dataset.areaId;
+      const area = (summaries.get(op.id) || []).find((one) => one.id === areaId);
+      if (area?.geometry) {
+        setMapPeek(true);
+        fitGeometry(area.geometry);
+      }
+      break;
+    }
+    default:
+  }
+}
+
+function drawArea(op) {
+  setStatus(op.id, null);
+  const started = startAreaDrawing({ onDone: (polygon, areaM2) => openAreaDialog(op, { polygon, areaM2 }) });
+  if (!started) setStatus(op.id, t('map.unavailable'), { error: true });
+}
+
+async function importFile(input) {
+  const op = operationOf(input);
+  const file = input.files?.[0];
+  input.value = ''; // the same file can be chosen again
+  if (!op || !file) return;
+  setStatus(op.id, null);
+  let read;
+  if (file.size > MAX_FILE_BYTES) {
+    read = { ok: false, problem: 'too_large_file' };
+  } else {
+    try {
+      read = polygonFromGeoJSON(await file.text());
+    } catch {
+      read = { ok: false, problem: 'not_json' };
+    }
+  }
+  if (!read.ok) {
+    setStatus(op.id, t('area.import_failed', { file: file.name, problem: outlineProblemText(read.problem) }), { error: true });
+    return;
+  }
+  showAreaPreview(read.polygon);
+  openAreaDialog(op, {
+    polygon: read.polygon,
+    areaM2: polygonAreaM2(read.polygon.coordinates),
+    name: read.name || file.name.replace(/\.(geo)?json$/i, ''),
+    others: read.others,
+  });
+}
+
+/** Reads a square size typed: a whole number of metres in range, or null. */
+function cellSizeOf(text) {
+  const size = parseDecimal(text);
+  return Number.isInteger(size) && size >= CELL_SIZE_RANGE[0] && size <= CELL_SIZE_RANGE[1] ? size : null;
+}
+
+function openAreaDialog(op, { polygon, areaM2, name = '', others = 0 }) {
+  const nameInput = byId('area-name');
+  const sizeInput = byId('area-cell-size');
+  const gridNow = byId('area-grid-now');
+  const corners = polygon.coordinates[0].length - 1;
+  byId('area-dialog-title').textContent = t('area.dialog.title', { operation: op.name });
+  byId('area-dialog-shape').textContent = [
+    t('area.dialog.shape', { n: corners, area: areaText(areaM2) }),
+    others > 0 ? t('area.dialog.others', { n: others }) : null,
+  ].filter(Boolean).join(' ');
+  nameInput.value = name;
+  nameInput.removeAttribute('aria-invalid');
+  sizeInput.removeAttribute('aria-invalid');
+  gridNow.checked = true;
+  sizeInput.disabled = false;
+  sizeInput.value = String(DEFAULT_CELL_SIZE_M);
+
+  openDialog(byId('area-dialog'), async () => {
+    const error = byId('area-error');
+    const areaName = nameInput.value.trim();
+    showFormError(error, null);
+    if (!areaName) {
+      nameInput.setAttribute('aria-invalid', 'true');
+      showFormError(error, t('area.name_required'));
+      nameInput.focus();
+      return false;
+    }
+    nameInput.removeAttribute('aria-invalid');
+    const size = gridNow.checked ? cellSizeOf(sizeInput.value) : null;
+    if (gridNow.checked && size === null) {
+      sizeInput.setAttribute('aria-invalid', 'true');
+      showFormError(error, t('area.error.cell_size'));
+      sizeInput.focus();
+      return false;
+    }
+    sizeInput.removeAttribute('aria-invalid');
+
+    let created;
+    try {
+      created = await api.createArea(op.id, { name: areaName, geometry: polygon });
+    } catch (failure) {
+      showFormError(error, areaErrorText(failure));
+      return false;
+    }
+    memory.remember(created.id, { operation_id: op.id, name: created.name, area_m2: created.area_m2 });
+    if (size === null) {
+      setStatus(op.id, t('area.saved', { name: created.name }));
+    } else {
+      try {
+        const grid = await api.drawGrid(created.id, size);
+        memory.remember(created.id, { cell_size_m: grid.cell_size_m ?? size });
+        setStatus(op.id, t('area.saved_with_squares', { name: created.name, n: grid.squares }));
+      } catch (failure) {
+        setStatus(op.id, t('area.saved_grid_failed', { name: created.name, error: gridErrorText(failure) }), { error: true });
+      }
+    }
+    operationChanged(op.id, { now: true });
+    return true;
+  });
+  nameInput.focus();
+  if (name) nameInput.select();
+}
+
+function areaErrorText(failure) {
+  if (failure?.code === 'invalid_field') {
+    return failure.details?.field === 'name' ? t('area.error.name') : t('area.error.geometry');
+  }
+  if (failure?.code === 'not_found') return t('area.error.operation_gone');
+  return apiErrorText(failure);
+}
+
+function gridErrorText(failure) {
+  if (failure?.code === 'invalid_field') return t('area.error.cell_size');
+  return apiErrorText(failure);
+}
+
+async function onSubmit(event) {
+  const form = event.target.closest('.area-grid-form');
+  if (!form) return;
+  event.preventDefault();
+  const op = operationOf(form);
+  const areaId = form.dataset.areaId;
+  if (!op || !areaId) return;
+  const input = form.querySelector('.area-cell-size');
+  const size = cellSizeOf(input.value);
+  if (size === null) {
+    badSizes.add(areaId);
+    setStatus(op.id, t('area.error.cell_size'), { error: true });
+    return;
+  }
+  badSizes.delete(areaId);
+  const area = (summaries.get(op.id) || []).find((one) => one.id === areaId);
+  const name = area?.name || t('area.unnamed');
+  setStatus(op.id, null);
+  await withBusy(`area-grid:${areaId}`, async () => {
+    try {
+      const grid = await api.drawGrid(areaId, size);
+      memory.remember(areaId, { operation_id: op.id, cell_size_m: grid.cell_size_m ?? size });
+      cellDrafts.delete(areaId);
+      setStatus(op.id, t('area.squares_drawn', { name, n: grid.squares }));
+      store.changed(op.id, { now: true });
+    } catch (failure) {
+      setStatus(op.id, gridErrorText(failure), { error: true });
+    }
+  });
+}
+
+async function recompute(op) {
+  setStatus(op.id, null);
+  await withBusy(`area-recompute:${op.id}`, async () => {
+    try {
+      const counts = await api.recomputeCoverage(op.id);
+      setStatus(op.id, t('area.recomputed', { squares: counts.squares, covered: counts.covered }));
+      store.changed(op.id, { now: true });
+    } catch (failure) {
+      setStatus(op.id, apiErrorText(failure), { error: true });
+    }
+  });
+}
+
+// ---- Search settings -------------------------------------------------------------------------
+
+const SETTING_LABELS = {
+  sweep_width_m: () => t('settings.sweep_width'),
+  max_accuracy_m: () => t('settings.max_accuracy'),
+  max_speed_mps: () => t('settings.max_speed'),
+  max_gap_s: () => t('settings.max_gap'),
+};
+
+function defaultText(setting) {
+  const language = getLanguage();
+  const value = formatNumber(setting.default, language, 2);
+  switch (setting.unit) {
+    case 'mps':
+      return t('settings.default_speed', { value, kmh: formatNumber(setting.default * 3.6, language, 1) });
+    case 's':
+      return t('settings.default_seconds', { value });
+    default:
+      return t('settings.default_metres', { value });
+  }
+}
+
+function openSettingsDialog(op) {
+  byId('settings-dialog-title').textContent = t('settings.title', { name: op.name });
+  for (const setting of SEARCH_SETTINGS) {
+    const input = byId(`settings-${setting.field}`);
+    input.value = settingText(settingValue(op, setting.field));
+    input.removeAttribute('aria-invalid');
+    byId(`settings-${setting.field}-default`).textContent = defaultText(setting);
+  }
+  openDialog(byId('settings-dialog'), async () => {
+    const error = byId('settings-error');
+    const values = Object.fromEntries(SEARCH_SETTINGS.map(({ field }) => [field, byId(`settings-${field}`).value]));
+    const read = readSearchSettings(values, op);
+    for (const { field } of SEARCH_SETTINGS) {
+      const input = byId(`settings-${field}`);
+      if (read.ok || !read.invalid.includes(field)) input.removeAttribute('aria-invalid');
+      else input.setAttribute('aria-invalid', 'true');
+    }
+    if (!read.ok) {
+      showFormError(error, t('settings.invalid', { fields: read.invalid.map((field) => SETTING_LABELS[field]()).join(', ') }));
+      byId(`settings-${read.invalid[0]}`).focus();
+      return false;
+    }
+    if (Object.keys(read.changes).length === 0) return true;
+    try {
+      const saved = await api.updateOperation(op.id, read.changes);
+      onOperationSaved(saved);
+      setStatus(op.id, t('settings.saved'));
+      store.changed(op.id, { now: true });
+      return true;
+    } catch (failure) {
+      showFormError(error, failure?.code === 'operation_finished'
+        ? t('operation.error.finished')
+        : apiErrorText(failure, { fieldLabel: (field) => SETTING_LABELS[field]?.() ?? field }));
+      return false;
+    }
+  });
+  byId('settings-sweep_width_m').focus();
+}

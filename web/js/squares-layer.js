@@ -1,0 +1,193 @@
+// The squares of the watched operation on the Leaflet map, filled by the measure chosen
+// (js/coverage-scale.js), under the volunteers' tracks and markers; their labels («Б-7») once
+// the squares are big enough on screen to hold them; a popup with a square's figures.
+// Drawn again in place when the figures change, so an open popup stays open.
+//
+// Every square is an SVG <path class="square" data-square-id data-area-id data-label
+// data-coverage data-pod data-step>: browser tests find a square and read its figures.
+
+import { h } from './dom.js';
+import { coverageStep, labelsFit, measureOf, normalMeasure, squareSide, stepStyle } from './coverage-scale.js';
+import { addMapLayer } from './map.js';
+import { squareFacts } from './square-text.js';
+import { t } from './i18n.js';
+
+// Under the overlay pane (400) that holds the tracks and accuracy circles; the labels go over
+// the fills, under the area names (450) and the markers (600), and never catch the pointer.
+const SQUARE_PANE = 'squares';
+const LABEL_PANE = 'square-labels';
+// More labels than this in view are not drawn (zoom in): each is an element of the page.
+const MAX_LABELS = 600;
+
+let map = null;
+let holder = null; // the layer that gives this module the map and holds the rest
+let squares = null; // L.featureGroup of the squares
+let labels = null; // L.layerGroup of the labels in view
+const drawn = new Map(); // square id -> {layer, key}
+let measure = normalMeasure(null);
+let side = 0; // metres, of the largest square
+let areaNames = new Map(); // area id -> name, for the popups (labels repeat from area to area)
+// A sliver at an area's edge smaller than this share of a whole square gets no label.
+const LABELLED_SHARE = 0.2;
+
+/** Puts the (empty) squares layer on the map once; false without a map. */
+export function initSquaresLayer() {
+  if (holder) return true;
+  const L = window.L;
+  if (!L) return false;
+  const Holder = L.Layer.extend({
+    onAdd(target) {
+      map = target;
+      if (!map.getPane(SQUARE_PANE)) map.createPane(SQUARE_PANE).style.zIndex = 390;
+      if (!map.getPane(LABEL_PANE)) {
+        map.createPane(LABEL_PANE).style.zIndex = 440;
+        map.getPane(LABEL_PANE).style.pointerEvents = 'none';
+      }
+      squares = squares || L.featureGroup();
+      labels = labels || L.layerGroup();
+      squares.addTo(map);
+      labels.addTo(map);
+      map.on('zoomend moveend', placeLabels);
+    },
+    onRemove(target) {
+      target.off('zoomend moveend', placeLabels);
+      squares?.remove();
+      labels?.remove();
+    },
+  });
+  const layer = new Holder();
+  if (!addMapLayer(layer)) return false;
+  holder = layer;
+  return true;
+}
+
+/** The names of the areas (id -> name), shown in the squares' popups. */
+export function setAreaNames(names) {
+  areaNames = names;
+}
+
+/** What the squares are filled by: "coverage" or "pod". */
+export function setSquareMeasure(value) {
+  measure = normalMeasure(value);
+  for (const one of drawn.values()) restyle(one.layer);
+}
+
+// A square's geometry, to tell a square redrawn (a new grid) from one whose figures changed.
+const geometryKey = (feature) => JSON.stringify(feature?.geometry?.coordinates ?? null);
+
+/**
+ * Draws the squares of a GeoJSON FeatureCollection (replacing those drawn): squares already
+ * drawn with the same shape keep their element and only change colour and figures. With
+ * `fit`, frames them when none is in view. Answers the number of squares.
+ */
+export function drawSquares(collection, { fit = false } = {}) {
+  if (!holder || !map) return 0;
+  const L = window.L;
+  const features = (Array.isArray(collection?.features) ? collection.features : [])
+    .filter((f) => f?.geometry && (f.id ?? f.properties?.id) !== undefined);
+  const seen = new Set();
+  for (const feature of features) {
+    const id = String(feature.id ?? feature.properties.id);
+    seen.add(id);
+    const key = geometryKey(feature);
+    const one = drawn.get(id);
+    if (one && one.key === key) {
+      one.layer.feature = feature;
+      restyle(one.layer);
+      if (one.layer.isPopupOpen()) one.layer.getPopup().update();
+      continue;
+    }
+    if (one) squares.removeLayer(one.layer);
+    const layer = L.geoJSON(feature, {
+      pane: SQUARE_PANE,
+      style: (f) => ({ ...stepStyle(coverageStep(measureOf(f.properties, measure))), className: 'square' }),
+    }).getLayers()[0];
+    if (!layer) continue;
+    layer.on('add', () => decorate(layer));
+    layer.bindPopup(() => popup(layer.feature.properties), { autoPan: true });
+    squares.addLayer(layer);
+    drawn.set(id, { layer, key });
+  }
+  for (const [id, one] of drawn) {
+    if (!seen.has(id)) {
+      squares.removeLayer(one.layer);
+      drawn.delete(id);
+    }
+  }
+  side = squareSide(features);
+  map.getContainer().classList.toggle('map-has-squares', drawn.size > 0);
+  placeLabels();
+  if (fit && drawn.size > 0) {
+    const bounds = squares.getBounds();
+    if (bounds.isValid() && !map.getBounds().intersects(bounds)) {
+      map.fitBounds(bounds, { padding: [32, 32], maxZoom: 16, animate: false });
+    }
+  }
+  return drawn.size;
+}
+
+/** Removes every square and label from the map. */
+export function clearSquares() {
+  squares?.clearLayers();
+  labels?.clearLayers();
+  drawn.clear();
+  side = 0;
+  map?.getContainer().classList.remove('map-has-squares');
+}
+
+function restyle(layer) {
+  layer.setStyle(stepStyle(coverageStep(measureOf(layer.feature.properties, measure))));
+  decorate(layer);
+}
+
+// The path's attributes follow the square's figures (and the measure's step).
+function decorate(layer) {
+  const element = layer.getElement?.();
+  const props = layer.feature?.properties;
+  if (!element || !props) return;
+  element.dataset.squareId = String(props.id);
+  element.dataset.areaId = String(props.area_id ?? '');
+  element.dataset.label = String(props.label ?? '');
+  element.dataset.coverage = String(Number.isFinite(props.geometric) ? props.geometric : 0);
+  element.dataset.pod = String(Number.isFinite(props.pod) ? props.pod : 0);
+  element.dataset.step = String(coverageStep(measureOf(props, measure)));
+}
+
+function popup(props) {
+  return h('div', { className: 'map-popup square-popup' },
+    h('div', { className: 'map-popup-kind', text: t('squares.popup_kind') }),
+    h('div', { className: 'map-popup-name', text: props.label ?? '' }),
+    areaNames.get(props.area_id) ? h('div', { className: 'map-popup-detail square-popup-area', text: areaNames.get(props.area_id) }) : null,
+    squareFacts(props).map((line) => h('div', { className: 'map-popup-detail', text: line })));
+}
+
+// The labels of the squares in view (and a little around), when they fit in their squares.
+function placeLabels() {
+  if (!map || !labels) return;
+  labels.clearLayers();
+  if (drawn.size === 0) return;
+  const view = map.getBounds();
+  if (!labelsFit(side, view.getCenter().lat, map.getZoom())) return;
+  const around = view.pad(0.2);
+  const inView = [];
+  const smallest = LABELLED_SHARE * side * side;
+  for (const { layer } of drawn.values()) {
+    if (!(layer.feature.properties.area_m2 >= smallest)) continue;
+    const centre = layer.getBounds().getCenter();
+    if (around.contains(centre)) inView.push([layer, centre]);
+    if (inView.length > MAX_LABELS) return;
+  }
+  const L = window.L;
+  for (const [layer, centre] of inView) {
+    L.marker(centre, {
+      pane: LABEL_PANE,
+      interactive: false,
+      keyboard: false,
+      icon: L.divIcon({
+        className: 'square-label',
+        html: h('span', { text: layer.feature.properties.label ?? '' }),
+        iconSize: null,
+      }),
+    }).addTo(labels);
+  }
+}

@@ -1,0 +1,124 @@
+// The squares on the live map while it watches one operation (js/live-map-panel.js says which):
+// the switch between coverage and POD (remembered), the legend, and the squares read again when
+// the live channel says the operation's coverage or squares changed (at most once a second,
+// js/squares-store.js). Watching everyone shows no squares.
+
+import * as api from './api.js';
+import { DEFAULT_MEASURE, legendSteps, normalMeasure, stepStyle } from './coverage-scale.js';
+import { byId, h } from './dom.js';
+import { apiErrorText } from './errors.js';
+import { getLanguage, onLanguageChange, t } from './i18n.js';
+import { legendLabel, measureTitle } from './square-text.js';
+import { clearSquares, drawSquares, initSquaresLayer, setAreaNames, setSquareMeasure } from './squares-layer.js';
+import { createSquaresStore } from './squares-store.js';
+
+const MEASURE_KEY = 'sweep.squares.measure';
+
+let store = null;
+let watched = null; // the operation whose squares are on show, or null
+let stopWatching = null;
+const areaNames = new Map(); // area id -> name, from the map's layers
+let namesLoading = false;
+
+export function initSquaresPanel({ live }) {
+  store = createSquaresStore({ load: (id) => api.getSquares(id, getLanguage()), intervalMs: 1000 });
+  const select = byId('square-measure');
+  select.value = chosenMeasure();
+  setSquareMeasure(select.value);
+  select.addEventListener('change', () => {
+    rememberMeasure(select.value);
+    setSquareMeasure(select.value);
+    renderLegend();
+  });
+  live.on('coverage.changed', (message) => store.changed(message.operation_id));
+  live.on('operation.changed', (message) => store.changed(message.operation_id));
+  live.on('live.resync', () => store.refreshAll());
+  onLanguageChange(() => {
+    renderLegend();
+    store.refreshAll(); // the labels are written in the reader's language
+  });
+  renderLegend();
+}
+
+/** Shows the squares of `operationId` (read now and kept fresh), or none for null. */
+export function showSquaresOf(operationId) {
+  const id = operationId || null;
+  if (id === watched) return;
+  stopWatching?.();
+  stopWatching = null;
+  watched = id;
+  clearSquares();
+  byId('square-controls').hidden = id === null;
+  showStatus(null);
+  if (id === null || !store || !initSquaresLayer()) return;
+  showStatus(t('common.loading'));
+  let first = true;
+  stopWatching = store.watch(id, ({ collection, error }) => {
+    if (watched !== id) return;
+    if (error) {
+      showStatus(t('squares.load_failed', { error: apiErrorText(error) }));
+      return;
+    }
+    loadAreaNames(collection);
+    const count = drawSquares(collection, { fit: first });
+    first = false;
+    showStatus(count === 0 ? t('squares.none') : null);
+  });
+}
+
+// The squares name their area by id only; the map's layers give the names (read again when an
+// area is not known yet).
+async function loadAreaNames(collection) {
+  const features = Array.isArray(collection?.features) ? collection.features : [];
+  if (namesLoading || features.every((f) => areaNames.has(f.properties?.area_id))) return;
+  namesLoading = true;
+  try {
+    const layers = await api.getMapFeatures();
+    for (const f of Array.isArray(layers?.features) ? layers.features : []) {
+      if (f?.properties?.kind === 'search_area' && f.properties.id) areaNames.set(f.properties.id, f.properties.name ?? '');
+    }
+    // Still unknown (a closed case's area): not asked again for every refresh.
+    for (const f of features) if (!areaNames.has(f.properties?.area_id)) areaNames.set(f.properties?.area_id, '');
+    setAreaNames(areaNames);
+  } catch {
+    // The popups go without the area's name.
+  } finally {
+    namesLoading = false;
+  }
+}
+
+function showStatus(text) {
+  const line = byId('square-status');
+  line.hidden = !text;
+  line.textContent = text || '';
+}
+
+function renderLegend() {
+  const measure = byId('square-measure').value;
+  byId('square-legend-title').textContent = measureTitle(measure);
+  byId('square-legend-steps').replaceChildren(...legendSteps().map((step) => {
+    const { fillColor, fillOpacity, color } = stepStyle(step.step);
+    const fill = h('span', { className: 'square-swatch-fill' });
+    fill.style.backgroundColor = fillColor;
+    fill.style.opacity = String(fillOpacity);
+    const swatch = h('span', { className: 'square-swatch', attrs: { 'aria-hidden': 'true' } }, fill);
+    swatch.style.borderColor = color;
+    return h('li', { className: 'square-legend-step', dataset: { step: step.step } }, swatch, h('span', { text: legendLabel(step) }));
+  }));
+}
+
+function chosenMeasure() {
+  try {
+    return normalMeasure(localStorage.getItem(MEASURE_KEY));
+  } catch {
+    return DEFAULT_MEASURE;
+  }
+}
+
+function rememberMeasure(value) {
+  try {
+    localStorage.setItem(MEASURE_KEY, normalMeasure(value));
+  } catch {
+    // Storage may be disabled: the choice then lasts until reload.
+  }
+}

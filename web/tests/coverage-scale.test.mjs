@@ -1,0 +1,74 @@
+// Squares on the map (js/coverage-scale.js): the step of the colour scale a value falls in, the
+// measure chosen, the figures of a square's popup, and when labels fit in the squares.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import {
+  areaParts, coverageStep, labelsFit, legendSteps, measureOf, normalMeasure, percentNumber, squareSide, stepStyle,
+} from '../js/coverage-scale.js';
+
+test('a value falls in one of six steps: nothing, under 20, 40, 60, 80%, and 80% or more', () => {
+  const cases = [[0, 0], [-0.1, 0], [Number.NaN, 0], [null, 0], [0.0001, 1], [0.08, 1], [0.1999, 1], [0.2, 2],
+    [0.39, 2], [0.4, 3], [0.5999, 3], [0.6, 4], [0.7999, 4], [0.8, 5], [0.95, 5], [1, 5], [1.2, 5]];
+  for (const [value, step] of cases) assert.equal(coverageStep(value), step, String(value));
+});
+
+test('the fill darkens and thickens step by step, and an unsearched square stays almost clear', () => {
+  const opacities = [0, 1, 2, 3, 4, 5].map((step) => stepStyle(step).fillOpacity);
+  assert.ok(opacities[0] <= 0.1, 'nothing: almost transparent');
+  for (let i = 1; i < opacities.length; i += 1) assert.ok(opacities[i] > opacities[i - 1], `step ${i}`);
+  const colours = new Set([0, 1, 2, 3, 4, 5].map((step) => stepStyle(step).fillColor));
+  assert.equal(colours.size, 6);
+  assert.deepEqual(stepStyle(9), stepStyle(5));
+  assert.deepEqual(stepStyle(-1), stepStyle(0));
+});
+
+test('the legend has the six steps with their limits', () => {
+  assert.deepEqual(legendSteps().map(({ from, to }) => [from, to]),
+    [[0, 0], [0, 0.2], [0.2, 0.4], [0.4, 0.6], [0.6, 0.8], [0.8, null]]);
+  assert.deepEqual(legendSteps().map(({ step }) => step), [0, 1, 2, 3, 4, 5]);
+});
+
+test('"coverage" colours by the share swept, "pod" by the probability of detection', () => {
+  const square = { geometric: 0.08, pod: 0.1479, effort: 0.16 };
+  assert.equal(measureOf(square, 'coverage'), 0.08);
+  assert.equal(measureOf(square, 'pod'), 0.1479);
+  assert.equal(measureOf(square, 'something old'), 0.08);
+  assert.equal(measureOf({}, 'pod'), 0);
+  assert.equal(normalMeasure('pod'), 'pod');
+  assert.equal(normalMeasure(null), 'coverage');
+});
+
+test('percentages are rounded down, so a square is never shown at a step it has not reached', () => {
+  assert.equal(percentNumber(0.08, 'en'), '8');
+  assert.equal(percentNumber(0.0769, 'en'), '7.6');
+  assert.equal(percentNumber(0.0769, 'ru'), '7,6');
+  assert.equal(percentNumber(0.1479, 'en'), '14');
+  assert.equal(percentNumber(0.7999, 'en'), '79');
+  assert.equal(percentNumber(1, 'en'), '100');
+  assert.equal(percentNumber(0, 'en'), '0');
+  assert.equal(percentNumber(Number.NaN, 'en'), '0');
+});
+
+test('areas are given in m², hectares or km²', () => {
+  assert.deepEqual(areaParts(62500, 'en'), { unit: 'ha', n: '6.25' });
+  assert.deepEqual(areaParts(62500, 'ru'), { unit: 'ha', n: '6,25' });
+  assert.deepEqual(areaParts(250000, 'en'), { unit: 'ha', n: '25' });
+  assert.deepEqual(areaParts(3_215_000, 'en'), { unit: 'km2', n: '3.22' });
+  assert.deepEqual(areaParts(40, 'en'), { unit: 'm2', n: '40' });
+});
+
+test('labels are shown once a square is about 40 pixels wide on the screen', () => {
+  // 250 m at 56° N: about 47 px at zoom 14, 23 px at zoom 13.
+  assert.equal(labelsFit(250, 56, 14), true);
+  assert.equal(labelsFit(250, 56, 13), false);
+  assert.equal(labelsFit(1000, 56, 12), true);
+  assert.equal(labelsFit(0, 56, 18), false);
+});
+
+test('the squares\' side is that of the largest, a whole square', () => {
+  const features = [62500, 1200, 40000].map((area_m2) => ({ properties: { area_m2 } }));
+  assert.equal(squareSide(features), 250);
+  assert.equal(squareSide([]), 0);
+});
