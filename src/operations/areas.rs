@@ -300,3 +300,56 @@ async fn poa_changed(
         .await?;
     Ok(())
 }
+
+/// A search area with its squares.
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct AreaView {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its size, square metres.
+    pub area_m2: f64,
+    /// Its outline (GeoJSON Polygon).
+    #[schema(value_type = Object)]
+    pub geometry: Value,
+    /// The side of its squares, metres (none drawn yet: null).
+    pub cell_size_m: Option<i32>,
+    /// How many squares it has.
+    pub squares: i64,
+    /// The part of it swept so far, square metres.
+    pub swept_m2: f64,
+}
+
+/// The operation's search areas, oldest first, with their squares' size and how much is swept.
+#[utoipa::path(get, path = "/api/operations/{id}/areas", tag = "operations", params(("id" = Uuid, Path, description = "Operation id")),
+    responses((status = 200, body = Vec<AreaView>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadOperationalMap>,
+    Path(operation): Path<Uuid>,
+) -> ApiResult<Json<Vec<AreaView>>> {
+    let mut conn = state.db.acquire().await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operations WHERE id = $1)")
+        .bind(operation)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !exists {
+        return Err(ApiError::not_found("operation"));
+    }
+    let areas: Vec<AreaView> = sqlx::query_as(
+        "SELECT a.id, a.name, ST_Area(a.geom::geography) AS area_m2, ST_AsGeoJSON(a.geom, 7)::jsonb AS geometry,
+                g.cell_size_m, count(c.id) AS squares,
+                coalesce(sum(c.area_m2 * coalesce(sc.geometric, 0)), 0)::float8 AS swept_m2
+         FROM search_areas a
+         LEFT JOIN grids g ON g.area_id = a.id AND g.replaced_at IS NULL
+         LEFT JOIN grid_cells c ON c.grid_id = g.id AND c.retired_at IS NULL
+         LEFT JOIN square_coverage sc ON sc.cell_id = c.id
+         WHERE a.operation_id = $1
+         GROUP BY a.id, g.cell_size_m ORDER BY a.created_at",
+    )
+    .bind(operation)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Json(areas))
+}

@@ -179,10 +179,13 @@ pub async fn squares(conn: &mut PgConnection, operation: Uuid, language: &str) -
         effort: f64,
         sorties: i64,
         poa_initial: Option<f64>,
+        area_name: String,
+        cell_size_m: i32,
     }
     let rows: Vec<Square> = sqlx::query_as(
         "SELECT c.id, g.area_id, c.row_index, c.column_no, c.area_m2, ST_AsGeoJSON(c.geom, 7)::jsonb AS geometry,
-                coalesce(sc.geometric, 0) AS geometric, so.effort, so.sorties, sp.initial AS poa_initial
+                coalesce(sc.geometric, 0) AS geometric, so.effort, so.sorties, sp.initial AS poa_initial,
+                a.name AS area_name, g.cell_size_m
          FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
          LEFT JOIN square_coverage sc ON sc.cell_id = c.id
          LEFT JOIN square_poa sp ON sp.cell_id = c.id
@@ -210,7 +213,8 @@ pub async fn squares(conn: &mut PgConnection, operation: Uuid, language: &str) -
                 "id": s.id,
                 "geometry": s.geometry,
                 "properties": {
-                    "kind": "square", "id": s.id, "area_id": s.area_id,
+                    "kind": "square", "id": s.id, "area_id": s.area_id, "area_name": s.area_name,
+                    "cell_size_m": s.cell_size_m,
                     "label": label(s.row_index as u32, s.column_no as u32, language),
                     "row": s.row_index, "column": s.column_no, "area_m2": s.area_m2,
                     "geometric": s.geometric, "effort": s.effort, "pod": pod, "sorties": s.sorties,

@@ -17,7 +17,8 @@ pub async fn features(State(state): State<AppState>, _auth: Authorized<ReadOpera
         "WITH open_cases AS (SELECT * FROM cases WHERE status <> 'closed'),
          features AS (
              SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(a.geom, 6)::json,
-                        'properties', json_build_object('kind', 'search_area', 'id', a.id, 'case_id', a.case_id, 'name', a.name)) AS f
+                        'properties', json_build_object('kind', 'search_area', 'id', a.id, 'case_id', a.case_id,
+                                                        'operation_id', a.operation_id, 'name', a.name)) AS f
              FROM search_areas a JOIN open_cases c ON c.id = a.case_id
              UNION ALL
              SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(c.last_seen_point, 6)::json,

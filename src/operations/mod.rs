@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::join))
         .routes(routes!(handlers::leave))
         .routes(routes!(handlers::volunteers))
-        .routes(routes!(areas::add))
+        .routes(routes!(areas::add, areas::list))
         .routes(routes!(areas::grid))
         .routes(routes!(areas::squares))
         .routes(routes!(areas::recompute))

@@ -89,6 +89,14 @@ async fn an_area_is_split_into_labelled_squares_that_cover_it_exactly_and_keep_t
     let en = labels(&squares(&app, &coordinator, &operation, "en").await);
     assert!(en.contains(&"B-2".to_string()));
 
+    // The operation's areas say how they are split.
+    let areas =
+        json_body(coordinator.get(app.at(&format!("/api/operations/{operation}/areas"))).send().await.unwrap()).await;
+    assert_eq!(areas[0]["id"], forest["id"]);
+    assert_eq!((areas[0]["cell_size_m"].as_i64(), areas[0]["squares"].as_u64()), (Some(250), Some(drawn.len() as u64)));
+    assert_eq!(areas[0]["geometry"]["type"], "Polygon");
+    assert_eq!(drawn[0]["properties"]["area_name"], "Лес");
+
     // Drawn again at the same size: the same squares, ids and labels.
     draw(&app, &coordinator, &forest, 250).await;
     let again = squares(&app, &coordinator, &operation, "ru").await;

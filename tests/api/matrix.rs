@@ -122,6 +122,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/operations/{id}/alerts", Only(STAFF)),
     ("GET", "/api/volunteers", Only(STAFF)),
     ("POST", "/api/operations/{id}/areas", Only(STAFF)),
+    ("GET", "/api/operations/{id}/areas", Only(STAFF)),
     ("POST", "/api/areas/{id}/grid", Only(STAFF)),
     ("GET", "/api/operations/{id}/squares", Only(STAFF)),
     ("POST", "/api/operations/{id}/coverage/recompute", Only(STAFF)),
