@@ -8,3 +8,4 @@ mod console;
 mod driver;
 mod live_map;
 mod phone;
+mod squares;
