@@ -129,8 +129,12 @@ async fn squares_take_colour_as_a_simulated_volunteer_walks_through_them() {
     let squares =
         json_body(coordinator.get(app.at(&format!("/api/operations/{operation_id}/squares"))).send().await.unwrap())
             .await;
-    let stored = squares["features"].as_array().unwrap().iter().find(|s| s["id"].to_string() == square).unwrap()
-        ["properties"]["geometric"]
+    let stored = squares["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"].as_i64().map(|id| id.to_string()).as_deref() == Some(square.as_str()))
+        .unwrap()["properties"]["geometric"]
         .as_f64()
         .unwrap();
     assert!(stored >= shown && shown > 0.0, "the map shows {shown}, the server has {stored}");
