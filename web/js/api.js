@@ -358,6 +358,14 @@ export function createArea(operationId, area) {
   return request('POST', `/api/operations/${id(operationId)}/areas`, { body: area });
 }
 
+/**
+ * The operation's search areas, oldest first: [{id, name, area_m2, geometry (GeoJSON Polygon),
+ * cell_size_m (null before squares are drawn), squares, swept_m2}].
+ */
+export function getOperationAreas(operationId) {
+  return request('GET', `/api/operations/${id(operationId)}/areas`);
+}
+
 /** Draws (or redraws) an area's squares; answers the Grid {id, area_id, cell_size_m, squares, ...}. */
 export function drawGrid(areaId, cellSizeM) {
   return request('POST', `/api/areas/${id(areaId)}/grid`, { body: { cell_size_m: cellSizeM } });

@@ -114,12 +114,8 @@ export function labelsFit(sideM, latitude, zoom, minPx = 40) {
   return sideM / metresPerPixel(latitude, zoom) >= minPx;
 }
 
-/** The side of the squares of a collection, in metres: that of the largest (whole) square. */
-export function squareSide(features) {
-  let largest = 0;
-  for (const feature of Array.isArray(features) ? features : []) {
-    const area = feature?.properties?.area_m2;
-    if (Number.isFinite(area) && area > largest) largest = area;
-  }
-  return Math.sqrt(largest);
+/** The side of a square in metres, as the server gives it (its grid's cell size), or 0. */
+export function squareSide(properties) {
+  const side = properties?.cell_size_m;
+  return Number.isFinite(side) && side > 0 ? side : 0;
 }

@@ -19,6 +19,7 @@ let focusMarker = null;
 let picking = null; // { hint, onClick, onMove, onCancel } while a form takes the clicks on the map
 let zoomControl = null;
 let defaultView = { center: FALLBACK_CENTER, zoom: FALLBACK_ZOOM };
+let watchedOperation = null; // the operation whose squares are drawn (js/squares-panel.js)
 
 /**
  * Creates the map in `container` once (later calls only fix its size). Adds the raster tiles
@@ -274,14 +275,30 @@ export function refreshMapSize() {
 }
 
 // Search areas only show where they are: they take no clicks, so the squares drawn under them
-// (js/squares-layer.js) get theirs, and their fill goes while squares are coloured (css).
+// (js/squares-layer.js) get theirs. Those of the operation whose squares are drawn are marked
+// (matched by their operation_id): their fill goes while the squares are coloured (css), and the
+// other operations' areas keep theirs.
 const AREA_STYLE = {
   color: '#2b6a4f', weight: 2, fillColor: '#4f9a78', fillOpacity: 0.15, interactive: false, className: 'search-area',
 };
+const WATCHED_AREA_CLASS = 'search-area-watched';
 const OTHER_STYLE = { color: '#4a5560', weight: 2, fillColor: '#7d8a96', fillOpacity: 0.12 };
 
+const isWatchedArea = (feature) => watchedOperation !== null
+  && feature?.properties?.kind === 'search_area' && feature.properties.operation_id === watchedOperation;
+
 function styleFor(feature) {
-  return feature?.properties?.kind === 'search_area' ? AREA_STYLE : OTHER_STYLE;
+  if (feature?.properties?.kind !== 'search_area') return OTHER_STYLE;
+  return isWatchedArea(feature) ? { ...AREA_STYLE, className: `search-area ${WATCHED_AREA_CLASS}` } : AREA_STYLE;
+}
+
+/** The operation whose squares are on the map (or null): its areas give way to the squares. */
+export function setWatchedOperation(operationId) {
+  watchedOperation = operationId || null;
+  featureLayer?.eachLayer((layer) => {
+    if (layer.feature?.properties?.kind !== 'search_area') return;
+    layer.getElement?.()?.classList.toggle(WATCHED_AREA_CLASS, isWatchedArea(layer.feature));
+  });
 }
 
 function pointFor(feature, latlng) {

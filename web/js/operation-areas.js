@@ -1,9 +1,14 @@
 // The search areas of each operation in the card's "Operations" tab: the list (with each area's
-// size, squares and the share swept so far), a new area drawn on the map (js/area-draw.js) or
-// imported from a GeoJSON file (js/geojson-import.js) and named in #area-dialog, the squares
-// drawn per area at a chosen size, the search settings (#settings-dialog), and the coverage
-// computed again. The list is put together by js/search-areas.js; js/operation-item.js places
-// areasSection(op) in each operation, and the clicks in it are handled here.
+// size, the side of its squares and the share swept so far), a new area drawn on the map
+// (js/area-draw.js) or imported from a GeoJSON file (js/geojson-import.js) and named in
+// #area-dialog, the squares drawn per area at a chosen size, the search settings
+// (#settings-dialog), and the coverage computed again. The list is the server's
+// (GET /api/operations/{id}/areas, read by js/search-areas.js) and read again as the coverage
+// changes; js/operation-item.js places areasSection(op) in each operation, and the clicks in it
+// are handled here.
+//
+// Browser tests find `.area-item[data-area-id]`, `.area-grid-form`, `.area-cell-size` and
+// `.area-status` here.
 
 import * as api from './api.js';
 import { cancelAreaDrawing, clearAreaPreview, showAreaPreview, startAreaDrawing } from './area-draw.js';
@@ -15,7 +20,7 @@ import { apiErrorText } from './errors.js';
 import { MAX_FILE_BYTES, polygonFromGeoJSON } from './geojson-import.js';
 import { getLanguage, t } from './i18n.js';
 import { fitGeometry } from './map.js';
-import { caseAreasFrom, createAreaMemory, operationAreas } from './search-areas.js';
+import { operationAreas } from './search-areas.js';
 import { parseDecimal, readSearchSettings, SEARCH_SETTINGS, settingText, settingValue } from './search-settings.js';
 import { setMapPeek } from './side-panel.js';
 import { areaText, outlineProblemText, percentText } from './square-text.js';
@@ -24,19 +29,19 @@ import { createSquaresStore } from './squares-store.js';
 const DEFAULT_CELL_SIZE_M = 250;
 const CELL_SIZE_RANGE = [50, 2000];
 // The tab shows the share swept per area: read again at most every few seconds while people walk.
-const SQUARES_INTERVAL_MS = 5000;
+const AREAS_INTERVAL_MS = 5000;
 
+// The operations' areas, read and read again as js/squares-store.js reads squares: at most once
+// per interval, and at once after this console changed them.
 let store = null;
-let memory = null;
 let onChange = () => {};
 let onOperationSaved = () => {};
 let caseId = null;
-let caseAreas = new Map();
-let featuresGeneration = 0;
 const operationsById = new Map();
-const watching = new Map(); // operation id -> stop watching its squares
+const watching = new Map(); // operation id -> stop watching its areas
 const summaries = new Map(); // operation id -> its areas (js/search-areas.js), as last drawn
-const statuses = new Map(); // operation id -> {text, error}
+const unread = new Set(); // operations whose areas could not be read (nothing read before)
+const statuses = new Map(); // operation id -> {text, error, load}
 const cellDrafts = new Map(); // area id -> the square size typed
 const badSizes = new Set(); // areas whose typed square size was refused
 const busy = new Set(); // focus keys of the buttons whose request is under way
@@ -48,14 +53,7 @@ const busy = new Set(); // focus keys of the buttons whose request is under way
 export function initOperationAreas({ live, changed, operationSaved }) {
   onChange = changed;
   onOperationSaved = operationSaved;
-  let storage = null;
-  try {
-    storage = window.localStorage;
-  } catch {
-    storage = null;
-  }
-  memory = createAreaMemory(storage);
-  store = createSquaresStore({ load: (id) => api.getSquares(id, getLanguage()), intervalMs: SQUARES_INTERVAL_MS });
+  store = createSquaresStore({ load: (id) => api.getOperationAreas(id), intervalMs: AREAS_INTERVAL_MS });
   live.on('coverage.changed', (message) => store.changed(message.operation_id));
 
   const list = byId('operation-list');
@@ -81,12 +79,11 @@ export function initOperationAreas({ live, changed, operationSaved }) {
   });
 }
 
-/** The operations of case `id` on show: their squares are read, and kept fresh. */
+/** The operations of case `id` on show: their areas are read, and kept fresh. */
 export function followOperations(id, operations) {
   if (caseId !== id) {
     forgetOperationAreas();
     caseId = id;
-    reloadCaseAreas();
   }
   operationsById.clear();
   for (const op of operations) operationsById.set(op.id, op);
@@ -95,14 +92,12 @@ export function followOperations(id, operations) {
       stop();
       watching.delete(opId);
       summaries.delete(opId);
+      unread.delete(opId);
     }
   }
   for (const op of operations) {
     if (watching.has(op.id)) continue;
-    watching.set(op.id, store.watch(op.id, ({ collection, error }) => {
-      if (error && !collection) setStatus(op.id, t('area.load_failed', { error: apiErrorText(error) }), { error: true });
-      summarize(op.id);
-    }));
+    watching.set(op.id, store.watch(op.id, ({ collection: list, error }) => areasRead(op.id, list, error)));
   }
 }
 
@@ -110,50 +105,41 @@ export function followOperations(id, operations) {
 export function operationChanged(operationId, { now = false } = {}) {
   if (operationId) store?.changed(operationId, { now });
   else store?.refreshAll();
-  reloadCaseAreas();
 }
 
 /** The card is left: stop reading, drop the drawing under way. */
 export function forgetOperationAreas() {
-  featuresGeneration += 1;
   cancelAreaDrawing();
   for (const stop of watching.values()) stop();
   watching.clear();
   summaries.clear();
+  unread.clear();
   statuses.clear();
   cellDrafts.clear();
   badSizes.clear();
   operationsById.clear();
-  caseAreas = new Map();
   caseId = null;
 }
 
-// The names and outlines of the case's areas are on the map's layers (there is no list of an
-// operation's areas to read).
-async function reloadCaseAreas() {
-  if (!caseId) return;
-  const mine = ++featuresGeneration;
-  const id = caseId;
-  try {
-    const collection = await api.getMapFeatures();
-    if (mine !== featuresGeneration || caseId !== id) return;
-    caseAreas = caseAreasFrom(collection, id);
-  } catch {
-    return; // names stay as they were; the squares still list the areas
+// A read of the operation's areas ended. A failure with nothing read before is said in the
+// status line (the list keeps what it showed otherwise); the next good read takes it back.
+// Drawn again only when what the tab shows changed.
+function areasRead(opId, list, error) {
+  if (error && !list) {
+    unread.add(opId);
+    statuses.set(opId, { text: t('area.load_failed', { error: apiErrorText(error) }), error: true, load: true });
+    onChange();
+    return;
   }
-  for (const opId of operationsById.keys()) summarize(opId, { force: true });
-}
-
-function areasOf(opId) {
-  return operationAreas({ squares: store.get(opId), caseAreas, made: memory.ofOperation(opId) });
-}
-
-// Draws again only when what the tab shows of the operation's areas changed.
-function summarize(opId, { force = false } = {}) {
-  const areas = areasOf(opId);
+  let redraw = unread.delete(opId);
+  if (statuses.get(opId)?.load) {
+    statuses.delete(opId);
+    redraw = true;
+  }
+  const areas = operationAreas(list);
   const before = summaries.get(opId);
   summaries.set(opId, areas);
-  if (force || JSON.stringify(before) !== JSON.stringify(areas)) onChange();
+  if (redraw || JSON.stringify(before) !== JSON.stringify(areas)) onChange();
 }
 
 function setStatus(opId, text, { error = false } = {}) {
@@ -200,20 +186,19 @@ export function areasSection(op) {
       text: status.text,
     }) : null,
     areas === null
-      ? h('p', { className: 'panel-note', text: t('common.loading') })
+      ? (unread.has(op.id) ? null : h('p', { className: 'panel-note', text: t('common.loading') }))
       : (areas.length
         ? h('ul', { className: 'area-list' }, areas.map((area) => areaItem(op, area, open)))
         : h('p', { className: 'panel-note area-none', text: open ? t('area.none_open') : t('area.none') })));
 }
 
 function areaItem(op, area, open) {
-  const name = area.name || t('area.unnamed');
+  const { name } = area;
   const facts = [];
   if (Number.isFinite(area.areaM2)) facts.push(areaText(area.areaM2));
+  // The server gives the side of the squares whenever there are squares.
   if (area.squares > 0) {
-    facts.push(area.cellSize
-      ? t('area.squares_of', { n: area.squares, size: formatNumber(area.cellSize, getLanguage()) })
-      : t('area.squares', { n: area.squares }));
+    facts.push(t('area.squares_of', { n: area.squares, size: formatNumber(area.cellSize, getLanguage()) }));
     facts.push(t('area.swept', { percent: percentText(area.swept) }));
   } else {
     facts.push(t('area.no_squares'));
@@ -394,13 +379,11 @@ function openAreaDialog(op, { polygon, areaM2, name = '', others = 0 }) {
       showFormError(error, areaErrorText(failure));
       return false;
     }
-    memory.remember(created.id, { operation_id: op.id, name: created.name, area_m2: created.area_m2 });
     if (size === null) {
       setStatus(op.id, t('area.saved', { name: created.name }));
     } else {
       try {
         const grid = await api.drawGrid(created.id, size);
-        memory.remember(created.id, { cell_size_m: grid.cell_size_m ?? size });
         setStatus(op.id, t('area.saved_with_squares', { name: created.name, n: grid.squares }));
       } catch (failure) {
         setStatus(op.id, t('area.saved_grid_failed', { name: created.name, error: gridErrorText(failure) }), { error: true });
@@ -441,13 +424,11 @@ async function onSubmit(event) {
     return;
   }
   badSizes.delete(areaId);
-  const area = (summaries.get(op.id) || []).find((one) => one.id === areaId);
-  const name = area?.name || t('area.unnamed');
+  const name = (summaries.get(op.id) || []).find((one) => one.id === areaId)?.name ?? '';
   setStatus(op.id, null);
   await withBusy(`area-grid:${areaId}`, async () => {
     try {
       const grid = await api.drawGrid(areaId, size);
-      memory.remember(areaId, { operation_id: op.id, cell_size_m: grid.cell_size_m ?? size });
       cellDrafts.delete(areaId);
       setStatus(op.id, t('area.squares_drawn', { name, n: grid.squares }));
       store.changed(op.id, { now: true });

@@ -4,7 +4,8 @@
 // Drawn again in place when the figures change, so an open popup stays open.
 //
 // Every square is an SVG <path class="square" data-square-id data-area-id data-label
-// data-coverage data-pod data-step>: browser tests find a square and read its figures.
+// data-coverage data-pod data-step>: browser tests find a square and read its figures. Each
+// square's properties name its area (area_name) and give its side (cell_size_m).
 
 import { h } from './dom.js';
 import { coverageStep, labelsFit, measureOf, normalMeasure, squareSide, stepStyle } from './coverage-scale.js';
@@ -25,8 +26,7 @@ let squares = null; // L.featureGroup of the squares
 let labels = null; // L.layerGroup of the labels in view
 const drawn = new Map(); // square id -> {layer, key}
 let measure = normalMeasure(null);
-let side = 0; // metres, of the largest square
-let areaNames = new Map(); // area id -> name, for the popups (labels repeat from area to area)
+let largestSide = 0; // metres: the side of the largest squares drawn (areas may differ)
 // A sliver at an area's edge smaller than this share of a whole square gets no label.
 const LABELLED_SHARE = 0.2;
 
@@ -59,11 +59,6 @@ export function initSquaresLayer() {
   if (!addMapLayer(layer)) return false;
   holder = layer;
   return true;
-}
-
-/** The names of the areas (id -> name), shown in the squares' popups. */
-export function setAreaNames(names) {
-  areaNames = names;
 }
 
 /** What the squares are filled by: "coverage" or "pod". */
@@ -114,7 +109,8 @@ export function drawSquares(collection, { fit = false } = {}) {
       drawn.delete(id);
     }
   }
-  side = squareSide(features);
+  largestSide = 0;
+  for (const { layer } of drawn.values()) largestSide = Math.max(largestSide, squareSide(layer.feature.properties));
   map.getContainer().classList.toggle('map-has-squares', drawn.size > 0);
   placeLabels();
   if (fit && drawn.size > 0) {
@@ -131,7 +127,7 @@ export function clearSquares() {
   squares?.clearLayers();
   labels?.clearLayers();
   drawn.clear();
-  side = 0;
+  largestSide = 0;
   map?.getContainer().classList.remove('map-has-squares');
 }
 
@@ -157,22 +153,27 @@ function popup(props) {
   return h('div', { className: 'map-popup square-popup' },
     h('div', { className: 'map-popup-kind', text: t('squares.popup_kind') }),
     h('div', { className: 'map-popup-name', text: props.label ?? '' }),
-    areaNames.get(props.area_id) ? h('div', { className: 'map-popup-detail square-popup-area', text: areaNames.get(props.area_id) }) : null,
+    props.area_name ? h('div', { className: 'map-popup-detail square-popup-area', text: props.area_name }) : null,
     squareFacts(props).map((line) => h('div', { className: 'map-popup-detail', text: line })));
 }
 
-// The labels of the squares in view (and a little around), when they fit in their squares.
+// The labels of the squares in view (and a little around), when they fit in their squares:
+// an area of large squares can show its labels while one of small squares does not yet.
 function placeLabels() {
   if (!map || !labels) return;
   labels.clearLayers();
   if (drawn.size === 0) return;
   const view = map.getBounds();
-  if (!labelsFit(side, view.getCenter().lat, map.getZoom())) return;
+  const latitude = view.getCenter().lat;
+  const zoom = map.getZoom();
+  if (!labelsFit(largestSide, latitude, zoom)) return;
+  const fits = new Map(); // side -> whether labels fit squares of that side
   const around = view.pad(0.2);
   const inView = [];
-  const smallest = LABELLED_SHARE * side * side;
   for (const { layer } of drawn.values()) {
-    if (!(layer.feature.properties.area_m2 >= smallest)) continue;
+    const side = squareSide(layer.feature.properties);
+    if (!fits.has(side)) fits.set(side, labelsFit(side, latitude, zoom));
+    if (!fits.get(side) || !(layer.feature.properties.area_m2 >= LABELLED_SHARE * side * side)) continue;
     const centre = layer.getBounds().getCenter();
     if (around.contains(centre)) inView.push([layer, centre]);
     if (inView.length > MAX_LABELS) return;

@@ -1,15 +1,17 @@
 // The squares on the live map while it watches one operation (js/live-map-panel.js says which):
 // the switch between coverage and POD (remembered), the legend, and the squares read again when
 // the live channel says the operation's coverage or squares changed (at most once a second,
-// js/squares-store.js). Watching everyone shows no squares.
+// js/squares-store.js). Watching everyone shows no squares. The map's outlines of the watched
+// operation's areas (matched by their operation_id, js/map.js) give way to its squares.
 
 import * as api from './api.js';
 import { DEFAULT_MEASURE, legendSteps, normalMeasure, stepStyle } from './coverage-scale.js';
 import { byId, h } from './dom.js';
 import { apiErrorText } from './errors.js';
 import { getLanguage, onLanguageChange, t } from './i18n.js';
+import { setWatchedOperation } from './map.js';
 import { legendLabel, measureTitle } from './square-text.js';
-import { clearSquares, drawSquares, initSquaresLayer, setAreaNames, setSquareMeasure } from './squares-layer.js';
+import { clearSquares, drawSquares, initSquaresLayer, setSquareMeasure } from './squares-layer.js';
 import { createSquaresStore } from './squares-store.js';
 
 const MEASURE_KEY = 'sweep.squares.measure';
@@ -17,8 +19,6 @@ const MEASURE_KEY = 'sweep.squares.measure';
 let store = null;
 let watched = null; // the operation whose squares are on show, or null
 let stopWatching = null;
-const areaNames = new Map(); // area id -> name, from the map's layers
-let namesLoading = false;
 
 export function initSquaresPanel({ live }) {
   store = createSquaresStore({ load: (id) => api.getSquares(id, getLanguage()), intervalMs: 1000 });
@@ -48,6 +48,7 @@ export function showSquaresOf(operationId) {
   stopWatching = null;
   watched = id;
   clearSquares();
+  setWatchedOperation(id);
   byId('square-controls').hidden = id === null;
   showStatus(null);
   if (id === null || !store || !initSquaresLayer()) return;
@@ -59,32 +60,10 @@ export function showSquaresOf(operationId) {
       showStatus(t('squares.load_failed', { error: apiErrorText(error) }));
       return;
     }
-    loadAreaNames(collection);
     const count = drawSquares(collection, { fit: first });
     first = false;
     showStatus(count === 0 ? t('squares.none') : null);
   });
-}
-
-// The squares name their area by id only; the map's layers give the names (read again when an
-// area is not known yet).
-async function loadAreaNames(collection) {
-  const features = Array.isArray(collection?.features) ? collection.features : [];
-  if (namesLoading || features.every((f) => areaNames.has(f.properties?.area_id))) return;
-  namesLoading = true;
-  try {
-    const layers = await api.getMapFeatures();
-    for (const f of Array.isArray(layers?.features) ? layers.features : []) {
-      if (f?.properties?.kind === 'search_area' && f.properties.id) areaNames.set(f.properties.id, f.properties.name ?? '');
-    }
-    // Still unknown (a closed case's area): not asked again for every refresh.
-    for (const f of features) if (!areaNames.has(f.properties?.area_id)) areaNames.set(f.properties?.area_id, '');
-    setAreaNames(areaNames);
-  } catch {
-    // The popups go without the area's name.
-  } finally {
-    namesLoading = false;
-  }
 }
 
 function showStatus(text) {

@@ -3,10 +3,12 @@
 // volunteers walk; each operation is read at most once per `intervalMs`, never twice at the
 // same time, and a change heard during a read or a pause is read after it (nothing is missed,
 // nothing piles up). No DOM here: `load` and the timers are passed in, so
-// tests/squares-store.test.mjs runs it in node with fakes.
+// tests/squares-store.test.mjs runs it in node with fakes. js/operation-areas.js keeps the
+// operations' lists of areas (their share swept) the same way.
 
 /**
- * `load(operationId)` answers a promise of the GeoJSON FeatureCollection of its squares.
+ * `load(operationId)` answers a promise of the GeoJSON FeatureCollection of its squares (or of
+ * whatever else is kept per operation: js/operation-areas.js keeps its list of areas).
  * Subscribers get `{collection, error}`: the newest collection read (null before the first),
  * and the failure of the last read, or null.
  */

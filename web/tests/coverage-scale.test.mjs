@@ -67,8 +67,9 @@ test('labels are shown once a square is about 40 pixels wide on the screen', () 
   assert.equal(labelsFit(0, 56, 18), false);
 });
 
-test('the squares\' side is that of the largest, a whole square', () => {
-  const features = [62500, 1200, 40000].map((area_m2) => ({ properties: { area_m2 } }));
-  assert.equal(squareSide(features), 250);
-  assert.equal(squareSide([]), 0);
+test('a square\'s side is its grid\'s cell size, not guessed from its (clipped) area', () => {
+  assert.equal(squareSide({ area_m2: 1200, cell_size_m: 250 }), 250);
+  assert.equal(squareSide({ area_m2: 62500 }), 0);
+  assert.equal(squareSide({ cell_size_m: null }), 0);
+  assert.equal(squareSide(null), 0);
 });
