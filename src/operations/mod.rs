@@ -9,6 +9,8 @@ mod map;
 pub mod operation;
 pub mod policy;
 pub mod probability;
+mod task_handlers;
+pub mod tasks;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -32,4 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(areas::recompute))
         .routes(routes!(areas::poa_by_hand))
         .routes(routes!(areas::poa_by_rings))
+        .routes(routes!(task_handlers::list, task_handlers::create))
+        .routes(routes!(task_handlers::update))
+        .routes(routes!(task_handlers::status))
 }

@@ -18,4 +18,5 @@ mod operations;
 mod sharing;
 mod sim;
 mod statistics;
+mod tasks;
 mod tracking;

@@ -127,6 +127,10 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/operations/{id}/squares", Only(STAFF)),
     ("POST", "/api/operations/{id}/coverage/recompute", Only(STAFF)),
     ("PUT", "/api/operations/{id}/poa", Only(STAFF)),
+    ("GET", "/api/operations/{id}/tasks", Only(STAFF)),
+    ("POST", "/api/operations/{id}/tasks", Only(STAFF)),
+    ("PATCH", "/api/tasks/{id}", Only(STAFF)),
+    ("POST", "/api/tasks/{id}/status", Only(STAFF)),
     ("POST", "/api/operations/{id}/poa/rings", Only(STAFF)),
     ("POST", "/api/auth/logout", AnyRole),
 ];

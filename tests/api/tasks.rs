@@ -1,0 +1,98 @@
+//! Tasks of an operation: a group's squares in order, moved from planned to done (or partly done
+//! with a reason), written into the case's log.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::field::case_with_operation;
+use crate::helpers::{expect_error, json_body, spawn_app};
+
+#[tokio::test]
+async fn a_task_gives_a_group_squares_in_order_and_moves_from_assigned_to_partly_done() {
+    let app = spawn_app().await;
+    let (case_id, operation, group, coordinator) = case_with_operation(&app).await;
+    let ring = [[36.79, 56.095], [36.81, 56.095], [36.81, 56.105], [36.79, 56.105], [36.79, 56.095]];
+    let area = json_body(
+        coordinator
+            .post(app.at(&format!("/api/operations/{operation}/areas")))
+            .json(&json!({"name": "Лес", "geometry": {"type": "Polygon", "coordinates": [ring]}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let area_id = area["id"].as_str().unwrap();
+    coordinator.post(app.at(&format!("/api/areas/{area_id}/grid"))).json(&json!({})).send().await.unwrap();
+    let squares = json_body(
+        coordinator.get(app.at(&format!("/api/operations/{operation}/squares"))).send().await.unwrap(),
+    )
+    .await;
+    let features = squares["features"].as_array().unwrap();
+    let (first, second) = (&features[3], &features[1]);
+
+    let create =
+        |body: Value| coordinator.post(app.at(&format!("/api/operations/{operation}/tasks"))).json(&body).send();
+    let created = create(json!({"title": "Прочесать два квадрата", "search_type": "line", "group_id": group,
+                                "square_ids": [first["id"], second["id"]], "instructions": "Цепью, шаг 20 м"}))
+    .await
+    .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let task = json_body(created).await;
+    assert_eq!((task["number"].as_i64(), task["status"].as_str()), (Some(1), Some("assigned")));
+    assert_eq!(task["group_name"], "Группа 3");
+    let labels: Vec<&str> = task["squares"].as_array().unwrap().iter().map(|s| s["label"].as_str().unwrap()).collect();
+    assert_eq!(
+        labels,
+        [first["properties"]["label"].as_str().unwrap(), second["properties"]["label"].as_str().unwrap()]
+    );
+    let planned =
+        json_body(create(json!({"title": "Дорога к ферме", "search_type": "road_patrol"})).await.unwrap()).await;
+    assert_eq!((planned["number"].as_i64(), planned["status"].as_str()), (Some(2), Some("planned")));
+
+    // Refused: unknown squares, a search type that does not exist, a task finished before started.
+    let stranger = create(json!({"title": "x", "search_type": "line", "square_ids": [999999]})).await.unwrap();
+    expect_error(stranger, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    let typo = create(json!({"title": "x", "search_type": "swim"})).await.unwrap();
+    assert_eq!(typo.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let move_to = |id: &Value, body: Value| {
+        coordinator.post(app.at(&format!("/api/tasks/{}/status", id.as_str().unwrap()))).json(&body).send()
+    };
+    expect_error(
+        move_to(&planned["id"], json!({"status": "done"})).await.unwrap(),
+        StatusCode::CONFLICT,
+        "invalid_transition",
+    )
+    .await;
+
+    // The group goes out and comes back having done part of it.
+    assert_eq!(move_to(&task["id"], json!({"status": "in_progress"})).await.unwrap().status(), StatusCode::OK);
+    let silent = move_to(&task["id"], json!({"status": "partly_done"})).await.unwrap();
+    expect_error(silent, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    let partly =
+        move_to(&task["id"], json!({"status": "partly_done", "reason": "А-2: болото, не прошли"})).await.unwrap();
+    let partly = json_body(partly).await;
+    assert_eq!(
+        (partly["status"].as_str(), partly["status_reason"].as_str()),
+        (Some("partly_done"), Some("А-2: болото, не прошли"))
+    );
+    let late = coordinator
+        .patch(app.at(&format!("/api/tasks/{}", task["id"].as_str().unwrap())))
+        .json(&json!({"title": "другое"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(late, StatusCode::CONFLICT, "task_finished").await;
+
+    let list =
+        json_body(coordinator.get(app.at(&format!("/api/operations/{operation}/tasks"))).send().await.unwrap()).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let log = json_body(coordinator.get(app.at(&format!("/api/cases/{case_id}/journal"))).send().await.unwrap()).await;
+    let events: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["details"]["event"].as_str())
+        .filter(|e| e.starts_with("task_"))
+        .collect();
+    assert_eq!(events, ["task_created", "task_created", "task_status", "task_status"]);
+}
