@@ -631,7 +631,8 @@ impl Worker {
             }
             ServerMessage::Task { task } => self.emit(Event::Task(task)),
             ServerMessage::Alert(alert) => self.emit(Event::Alert(alert)),
-            ServerMessage::Welcome(_) | ServerMessage::Pong { .. } => {}
+            // This client does not report task progress.
+            ServerMessage::Welcome(_) | ServerMessage::Pong { .. } | ServerMessage::TaskStatusAck { .. } => {}
             ServerMessage::Error(error) => return self.refused(error),
         }
         None

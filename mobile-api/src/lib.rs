@@ -53,6 +53,8 @@ pub enum ClientMessage {
     },
     /// A short report to a case's log.
     Report(FieldReport),
+    /// The group leader reports the progress of the group's task.
+    TaskStatus(TaskStatusReport),
     /// Keeps the connection alive; answered with `pong`.
     Ping {
         /// Echoed back.
@@ -226,6 +228,19 @@ pub struct FieldReport {
     pub time: DateTime<Utc>,
 }
 
+/// The group leader's word on the group's task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskStatusReport {
+    /// The task (from the `task` message).
+    pub task_id: Uuid,
+    /// `in_progress`, `done` or `partly_done`.
+    pub status: String,
+    /// What was not done (required with `partly_done`).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 /// Most characters in a report's text.
 pub const MAX_REPORT_CHARS: usize = 2_000;
 
@@ -304,6 +319,11 @@ pub enum ServerMessage {
         /// The alert.
         alert_id: Uuid,
     },
+    /// The group leader's report on task `task_id` is stored (a new `task` message follows).
+    TaskStatusAck {
+        /// The task.
+        task_id: Uuid,
+    },
     /// Something was refused. Unless `fatal`, the connection stays usable.
     Error(ProtocolError),
     /// Answer to a ping.
@@ -343,14 +363,41 @@ pub struct Task {
     /// The volunteer's group, if they are in one.
     #[serde(default)]
     pub group: Option<String>,
-    /// What to do: the group's instructions from the coordinator.
+    /// What to do: the task's instructions, else the group's.
     #[serde(default)]
     pub instructions: Option<String>,
+    /// The group's current task, if the coordinator gave it one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<Assignment>,
+    /// Whether this volunteer leads the group (and reports the task's progress).
+    #[serde(default)]
+    pub leader: bool,
     /// The meeting point (headquarters), if set.
     #[serde(default)]
     pub meeting_point: Option<Point>,
     /// When any of this last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A group's task: what to search and how.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The task, to report its progress.
+    pub task_id: Uuid,
+    /// Its number in the operation.
+    pub number: i32,
+    /// Its title.
+    pub title: String,
+    /// `hasty`, `line`, `road_patrol` or `address_check`.
+    pub search_type: String,
+    /// `assigned` or `in_progress`.
+    pub status: String,
+    /// The squares to search, in order («Б-7»).
+    #[serde(default)]
+    pub squares: Vec<String>,
+    /// The places to check (names and addresses).
+    #[serde(default)]
+    pub places: Vec<String>,
 }
 
 /// An alert or message from the coordinators.

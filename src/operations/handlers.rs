@@ -154,6 +154,8 @@ pub struct GroupRequest {
     pub name: Option<String>,
     /// What it is to do (empty clears them).
     pub instructions: Option<String>,
+    /// Its leader: one of its members (changing a group only).
+    pub leader_id: Option<Uuid>,
 }
 
 /// Adds a group to an operation.
@@ -167,6 +169,9 @@ pub async fn add_group(
     Path(id): Path<Uuid>,
     Json(request): Json<GroupRequest>,
 ) -> ApiResult<(StatusCode, Json<Operation>)> {
+    if request.leader_id.is_some() {
+        return Err(ApiError::invalid_field("leader_id", "name the leader once the group has members"));
+    }
     let mut tx = state.db.begin().await?;
     let group = operation::save_group(
         &mut tx,
@@ -205,6 +210,9 @@ pub async fn update_group(
         &author(&auth.principal),
     )
     .await?;
+    if let Some(leader) = request.leader_id {
+        operation::set_leader(&mut tx, id, group, leader, &author(&auth.principal)).await?;
+    }
     audit(&mut tx, &auth.principal, address, "operation.group", id, json!({ "group": group })).await?;
     let answer = answer(&mut tx, id).await?;
     tx.commit().await?;

@@ -70,6 +70,8 @@ pub struct Group {
     pub name: String,
     /// What it is to do, shown on its members' phones.
     pub instructions: Option<String>,
+    /// Its leader, who reports its task's progress.
+    pub leader_id: Option<Uuid>,
 }
 
 /// A volunteer in an operation.
@@ -111,7 +113,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Oper
         sqlx::query_as(&format!("{SELECT_OPERATION} WHERE o.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
     let Some(row) = row else { return Ok(None) };
     let groups: Vec<Group> = sqlx::query_as(
-        "SELECT id, name, instructions FROM operation_groups WHERE operation_id = $1 ORDER BY created_at, name",
+        "SELECT id, name, instructions, leader_id FROM operation_groups WHERE operation_id = $1 ORDER BY created_at, name",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -405,6 +407,36 @@ pub async fn save_group(
     Ok(id)
 }
 
+/// Makes a member of a group its leader (who reports the group's task from the phone).
+pub async fn set_leader(
+    conn: &mut PgConnection,
+    operation: Uuid,
+    group: Uuid,
+    leader: Uuid,
+    author: &Author,
+) -> ApiResult<()> {
+    open_operation(conn, operation).await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "SELECT u.display_name FROM operation_members m JOIN users u ON u.id = m.volunteer_id
+         WHERE m.operation_id = $1 AND m.group_id = $2 AND m.volunteer_id = $3 AND m.left_at IS NULL",
+    )
+    .bind(operation)
+    .bind(group)
+    .bind(leader)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(name) = name else {
+        return Err(ApiError::invalid_field("leader_id", "the leader is one of the group's members"));
+    };
+    sqlx::query("UPDATE operation_groups SET leader_id = $2, updated_at = now() WHERE id = $1")
+        .bind(group)
+        .bind(leader)
+        .execute(&mut *conn)
+        .await?;
+    let details = json!({ "event": "group_changed", "group": group, "leader": leader, "leader_name": name });
+    record(conn, operation, author, name, details).await
+}
+
 /// Puts a volunteer in an operation (and a group of it), moving them from any other.
 pub async fn join(
     conn: &mut PgConnection,
@@ -488,7 +520,8 @@ pub async fn leave(conn: &mut PgConnection, operation: Uuid, volunteer: Uuid, au
     record(conn, operation, author, format!("− {name}"), details).await
 }
 
-/// The volunteer's current task: their place in an operation that is not finished.
+/// The volunteer's current task: their place in an operation that is not finished, and their
+/// group's current task (in their language).
 pub async fn task_of(conn: &mut PgConnection, volunteer: Uuid) -> sqlx::Result<Option<mobile_api::Task>> {
     #[derive(sqlx::FromRow)]
     struct TaskRow {
@@ -496,17 +529,22 @@ pub async fn task_of(conn: &mut PgConnection, volunteer: Uuid) -> sqlx::Result<O
         operation_name: String,
         case_id: Uuid,
         case_name: String,
+        group_id: Option<Uuid>,
         group_name: Option<String>,
         instructions: Option<String>,
+        leader: bool,
+        language: String,
         lat: Option<f64>,
         lon: Option<f64>,
         updated_at: DateTime<Utc>,
     }
     let row: Option<TaskRow> = sqlx::query_as(
         "SELECT o.id AS operation_id, o.name AS operation_name, c.id AS case_id, c.full_name AS case_name,
-                g.name AS group_name, g.instructions, ST_Y(p.point) AS lat, ST_X(p.point) AS lon,
+                g.id AS group_id, g.name AS group_name, g.instructions, coalesce(g.leader_id = $1, false) AS leader,
+                u.language, ST_Y(p.point) AS lat, ST_X(p.point) AS lon,
                 greatest(o.updated_at, g.updated_at, m.joined_at) AS updated_at
          FROM operation_members m
+         JOIN users u ON u.id = m.volunteer_id
          JOIN operations o ON o.id = m.operation_id
          JOIN cases c ON c.id = o.case_id
          LEFT JOIN operation_groups g ON g.id = m.group_id
@@ -514,16 +552,44 @@ pub async fn task_of(conn: &mut PgConnection, volunteer: Uuid) -> sqlx::Result<O
          WHERE m.volunteer_id = $1 AND m.left_at IS NULL AND o.status <> 'finished'",
     )
     .bind(volunteer)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|r| mobile_api::Task {
+    let Some(r) = row else { return Ok(None) };
+    let current = match r.group_id {
+        Some(group) => super::tasks::current_of_group(&mut *conn, group, &r.language).await?,
+        None => None,
+    };
+    let updated_at = current.as_ref().map_or(r.updated_at, |t| t.updated_at.max(r.updated_at));
+    let instructions = current.as_ref().and_then(|t| t.instructions.clone()).or(r.instructions);
+    let assignment = current.map(|t| mobile_api::Assignment {
+        task_id: t.id,
+        number: t.number,
+        title: t.title,
+        search_type: serde_json::to_value(t.search_type)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        status: serde_json::to_value(t.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        squares: t.squares.into_iter().map(|s| s.label).collect(),
+        places: t
+            .places
+            .into_iter()
+            .map(|p| match p.address {
+                Some(address) => format!("{}, {address}", p.name),
+                None => p.name,
+            })
+            .collect(),
+    });
+    Ok(Some(mobile_api::Task {
         operation_id: r.operation_id,
         operation_name: r.operation_name,
         case_id: r.case_id,
         case_name: r.case_name,
         group: r.group_name,
-        instructions: r.instructions,
+        instructions,
+        assignment,
+        leader: r.leader,
         meeting_point: Point::from_columns(r.lat, r.lon).map(|p| mobile_api::Point { lat: p.lat, lon: p.lon }),
-        updated_at: r.updated_at,
+        updated_at,
     }))
 }

@@ -127,6 +127,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
                 alert_answer(&state, &owner, answer.alert_id, Some((answer.answer, answer.eta))).await
             }
             Ok(ClientMessage::Report(report)) => Some(field_report(&state, &owner, report).await),
+            Ok(ClientMessage::TaskStatus(report)) => Some(task_status(&state, &owner, report).await),
         };
         let Some(reply) = reply else { continue };
         let fatal = matches!(&reply, ServerMessage::Error(e) if e.fatal);
@@ -255,6 +256,60 @@ fn refusal_for(code: &str, message: impl Into<String>, id: uuid::Uuid) -> Server
         id: Some(id),
         fatal: false,
     })
+}
+
+/// The group leader's report on the group's task: `task_status_ack` once stored (the new task
+/// follows as a `task` message to every member).
+async fn task_status(state: &AppState, owner: &DeviceOwner, report: mobile_api::TaskStatusReport) -> ServerMessage {
+    use crate::operations::tasks::{self, TaskStatus};
+    let to = match report.status.as_str() {
+        "in_progress" => TaskStatus::InProgress,
+        "done" => TaskStatus::Done,
+        "partly_done" => TaskStatus::PartlyDone,
+        _ => return refusal_for("invalid_status", "a group reports in_progress, done or partly_done", report.task_id),
+    };
+    let stored = async {
+        let mut tx = state.db.begin().await?;
+        let leads: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM tasks t JOIN operation_groups g ON g.id = t.group_id
+                            WHERE t.id = $1 AND g.leader_id = $2)",
+        )
+        .bind(report.task_id)
+        .bind(owner.volunteer_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !leads {
+            return Ok(Err((
+                "not_group_leader",
+                "only the leader of the task's group reports its progress".to_string(),
+            )));
+        }
+        let author = crate::cases::journal::Author { user_id: Some(owner.volunteer_id), name: owner.name.clone() };
+        match tasks::transition(&mut tx, report.task_id, to, report.reason.as_deref(), &author).await {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(Ok(()))
+            }
+            Err(refused) if refused.status.is_client_error() => {
+                let code = match refused.status {
+                    axum::http::StatusCode::NOT_FOUND => "unknown_task",
+                    _ if refused.code == "invalid_field" => "reason_required",
+                    _ => "invalid_transition",
+                };
+                Ok(Err((code, refused.message)))
+            }
+            Err(other) => Err(sqlx::Error::Protocol(other.to_string())),
+        }
+    }
+    .await;
+    match stored {
+        Ok(Ok(())) => ServerMessage::TaskStatusAck { task_id: report.task_id },
+        Ok(Err((code, message))) => refusal_for(code, message, report.task_id),
+        Err(db_error) => {
+            tracing::warn!(error = ?db_error, "phone: a task report could not be stored");
+            refusal_for("storage_unavailable", "the report could not be stored now; send it again", report.task_id)
+        }
+    }
 }
 
 /// Stores a report in the case's log and answers `report_ack` once committed.

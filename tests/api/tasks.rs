@@ -23,10 +23,8 @@ async fn a_task_gives_a_group_squares_in_order_and_moves_from_assigned_to_partly
     .await;
     let area_id = area["id"].as_str().unwrap();
     coordinator.post(app.at(&format!("/api/areas/{area_id}/grid"))).json(&json!({})).send().await.unwrap();
-    let squares = json_body(
-        coordinator.get(app.at(&format!("/api/operations/{operation}/squares"))).send().await.unwrap(),
-    )
-    .await;
+    let squares =
+        json_body(coordinator.get(app.at(&format!("/api/operations/{operation}/squares"))).send().await.unwrap()).await;
     let features = squares["features"].as_array().unwrap();
     let (first, second) = (&features[3], &features[1]);
 
@@ -95,4 +93,71 @@ async fn a_task_gives_a_group_squares_in_order_and_moves_from_assigned_to_partly
         .filter(|e| e.starts_with("task_"))
         .collect();
     assert_eq!(events, ["task_created", "task_created", "task_status", "task_status"]);
+}
+
+#[tokio::test]
+async fn the_group_leader_sees_the_task_on_the_phone_and_reports_its_progress() {
+    use crate::field::join;
+    use crate::tracking::{volunteer_with_device, Phone};
+    let app = spawn_app().await;
+    let (_, operation, group, coordinator) = case_with_operation(&app).await;
+    let (leader, leader_token) = volunteer_with_device(&app, "leader").await;
+    let (member, member_token) = volunteer_with_device(&app, "member").await;
+    join(&app, &coordinator, &operation, leader, Some(&group)).await;
+    join(&app, &coordinator, &operation, member, Some(&group)).await;
+    let named = coordinator
+        .patch(app.at(&format!("/api/operations/{operation}/groups/{group}")))
+        .json(&json!({"leader_id": leader}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), StatusCode::OK);
+    let (mut phone, _) = Phone::hello(&app.url, &leader_token).await;
+    let (mut other, _) = Phone::hello(&app.url, &member_token).await;
+
+    let task = json_body(
+        coordinator
+            .post(app.at(&format!("/api/operations/{operation}/tasks")))
+            .json(&json!({"title": "Вдоль ручья", "search_type": "hasty", "group_id": group, "instructions": "До фермы и обратно"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let task_id = task["id"].as_str().unwrap();
+    let shown = loop {
+        let message = phone.next_of("task").await;
+        if !message["task"]["assignment"].is_null() {
+            break message["task"].clone();
+        }
+    };
+    assert_eq!(shown["assignment"]["title"], "Вдоль ручья");
+    assert_eq!(shown["assignment"]["status"], "assigned");
+    assert_eq!(shown["instructions"], "До фермы и обратно");
+    assert_eq!(shown["leader"], true);
+
+    // Only the leader reports; "partly done" says why.
+    other.send(json!({"type": "task_status", "task_id": task_id, "status": "in_progress"})).await;
+    assert_eq!(other.reply().await["code"], "not_group_leader");
+    phone.send(json!({"type": "task_status", "task_id": task_id, "status": "in_progress"})).await;
+    assert_eq!(phone.reply().await, json!({"type": "task_status_ack", "task_id": task_id}));
+    let going = loop {
+        let message = other.next_of("task").await;
+        if message["task"]["assignment"]["status"] == "in_progress" {
+            break message;
+        }
+    };
+    assert_eq!(going["task"]["leader"], false);
+    phone.send(json!({"type": "task_status", "task_id": task_id, "status": "partly_done"})).await;
+    assert_eq!(phone.reply().await["code"], "reason_required");
+    phone
+        .send(json!({"type": "task_status", "task_id": task_id, "status": "partly_done", "reason": "Ручей разлился"}))
+        .await;
+    assert_eq!(phone.reply().await["type"], "task_status_ack");
+    let done =
+        json_body(coordinator.get(app.at(&format!("/api/operations/{operation}/tasks"))).send().await.unwrap()).await;
+    assert_eq!(
+        (done[0]["status"].as_str(), done[0]["status_reason"].as_str()),
+        (Some("partly_done"), Some("Ручей разлился"))
+    );
 }
