@@ -629,7 +629,7 @@ impl Worker {
                 self.shared.send_if_modified(|state| remove_where(&mut state.answers, |a| a.alert_id == alert_id));
                 self.emit(Event::AnswerAcked(alert_id));
             }
-            ServerMessage::Task { task } => self.emit(Event::Task(task)),
+            ServerMessage::Task { task } => self.emit(Event::Task(task.map(|t| *t))),
             ServerMessage::Alert(alert) => self.emit(Event::Alert(alert)),
             // This client does not report task progress.
             ServerMessage::Welcome(_) | ServerMessage::Pong { .. } | ServerMessage::TaskStatusAck { .. } => {}

@@ -308,8 +308,8 @@ pub enum ServerMessage {
     /// The volunteer's current task, sent after `welcome` and whenever it changes; `null` when
     /// they have none.
     Task {
-        /// The task, if any.
-        task: Option<Task>,
+        /// The task, if any (boxed: it is the largest message).
+        task: Option<Box<Task>>,
     },
     /// An alert or a message for this volunteer: sent when it is raised, and again after each
     /// `welcome` until the volunteer has read it (and answered it, if it asks for an answer).

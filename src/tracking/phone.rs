@@ -161,7 +161,7 @@ async fn send_task_and_pending(state: &AppState, owner: &DeviceOwner, socket: &m
     .await;
     match loaded {
         Ok((task, alerts)) => {
-            if !send(socket, &ServerMessage::Task { task }).await {
+            if !send(socket, &ServerMessage::Task { task: task.map(Box::new) }).await {
                 return false;
             }
             for alert in alerts {
@@ -191,7 +191,7 @@ async fn on_event(state: &AppState, owner: &DeviceOwner, socket: &mut WebSocket,
                 Err(e) => Err(e),
             };
             match task {
-                Ok(task) => send(socket, &ServerMessage::Task { task }).await,
+                Ok(task) => send(socket, &ServerMessage::Task { task: task.map(Box::new) }).await,
                 Err(db_error) => {
                     tracing::warn!(error = ?db_error, "phone: the new task could not be read");
                     true
