@@ -6,6 +6,8 @@
 //!   speed is a walking one (so driving, noise and signal gaps do not count);
 //! - *geometric coverage* of a square: the share of it inside the union of its segments
 //!   buffered by half the sweep width;
+//! - a *sortie* is one task's search (the group's track between the task's start and finish,
+//!   with the task's sweep width if it has one), else one group's, else one volunteer's;
 //! - *effort coverage* of a sortie: C = W × L ÷ A (L: the sortie's segment length inside the
 //!   square, A: the square's area), and its POD = 1 − e^(−C);
 //! - *cumulative POD* of a square over its sorties: 1 − Π(1 − PODᵢ) = 1 − e^(−ΣCᵢ).
@@ -74,18 +76,25 @@ ordered AS (
            lag(group_id) OVER w AS prev_group
     FROM fixes f WINDOW w AS (PARTITION BY volunteer_id ORDER BY t)),
 segments AS (
-    SELECT o.volunteer_id, o.group_id, ST_MakeLine(o.prev_pt, o.pt) AS line, o.prev_t AS t0, o.t AS t1
-    FROM ordered o, op
+    SELECT o.volunteer_id, o.group_id, k.id AS task_id, coalesce(k.sweep_width_m, op.w) AS w,
+           ST_MakeLine(o.prev_pt, o.pt) AS line, o.prev_t AS t0, o.t AS t1
+    FROM ordered o CROSS JOIN op
+    -- The group's task under way between the two fixes, if any: its sortie, its sweep width.
+    LEFT JOIN LATERAL (
+        SELECT t.id, t.sweep_width_m FROM tasks t
+        WHERE t.group_id = o.group_id AND t.started_at IS NOT NULL
+          AND extract(epoch FROM t.started_at) <= o.prev_t
+          AND o.t <= extract(epoch FROM coalesce(t.finished_at, 'infinity'))
+        ORDER BY t.started_at DESC LIMIT 1) k ON true
     WHERE o.prev_pt IS NOT NULL AND o.t > o.prev_t AND o.t - o.prev_t <= op.max_gap_s
       AND o.group_id IS NOT DISTINCT FROM o.prev_group
       AND coalesce(o.accuracy, 0) <= op.max_accuracy_m AND coalesce(o.prev_accuracy, 0) <= op.max_accuracy_m
       AND ST_Distance(o.prev_pt::geography, o.pt::geography) / (o.t - o.prev_t) <= op.max_speed_mps),
 pieces AS (
-    SELECT c.id AS cell_id, c.geom_utm, c.area_m2, s.volunteer_id, s.group_id, s.t0, s.t1, op.w,
+    SELECT c.id AS cell_id, c.geom_utm, c.area_m2, s.volunteer_id, s.group_id, s.task_id, s.t0, s.t1, s.w,
            ST_Transform(ST_SetSRID(s.line, 4326), c.srid) AS line_utm
     FROM segments s
-    CROSS JOIN op
-    JOIN cells c ON c.geom && ST_Expand(ST_SetSRID(s.line, 4326), op.w / 50000.0))"
+    JOIN cells c ON c.geom && ST_Expand(ST_SetSRID(s.line, 4326), s.w / 50000.0))"
     )
 }
 
@@ -101,14 +110,14 @@ fn sorties_sql(pieces: &str, add: bool) -> String {
     format!(
         "WITH {pieces},
          inside AS (
-             SELECT cell_id, group_id, CASE WHEN group_id IS NULL THEN volunteer_id END AS alone, w, t0, t1,
+             SELECT cell_id, group_id, task_id, CASE WHEN group_id IS NULL THEN volunteer_id END AS alone, w, t0, t1,
                     ST_Length(ST_Intersection(line_utm, geom_utm)) AS length_m
              FROM pieces)
          INSERT INTO square_sorties (cell_id, sortie, group_id, volunteer_id, length_m, sweep_width_m, first_at, last_at)
-         SELECT cell_id, coalesce('group:' || group_id::text, 'volunteer:' || alone::text), group_id, alone,
-                sum(length_m), min(w), to_timestamp(min(t0)), to_timestamp(max(t1))
+         SELECT cell_id, coalesce('task:' || task_id::text, 'group:' || group_id::text, 'volunteer:' || alone::text),
+                group_id, alone, sum(length_m), min(w), to_timestamp(min(t0)), to_timestamp(max(t1))
          FROM inside WHERE length_m > 0
-         GROUP BY cell_id, group_id, alone
+         GROUP BY cell_id, task_id, group_id, alone
          {conflict}"
     )
 }

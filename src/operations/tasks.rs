@@ -455,6 +455,10 @@ pub async fn update(conn: &mut PgConnection, task: Uuid, fields: TaskFields, aut
     .execute(&mut *conn)
     .await?;
     write_parts(conn, operation, task, &fields).await?;
+    if fields.sweep_width_m.is_some() {
+        // The task's searching counts with its new width.
+        super::coverage::recompute(&mut *conn, operation).await?;
+    }
     let details = json!({ "event": "task_changed", "task": task, "title": fields.title, "group": fields.group_id });
     record(conn, operation, author, "~".into(), details).await
 }
@@ -486,12 +490,17 @@ pub async fn transition(
     if reason.is_some_and(|r| r.chars().count() > 2000) {
         return Err(ApiError::invalid_field("reason", "at most 2,000 characters"));
     }
-    sqlx::query("UPDATE tasks SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1")
-        .bind(task)
-        .bind(to)
-        .bind(reason)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE tasks SET status = $2, status_reason = $3, updated_at = now(),
+             started_at = CASE WHEN $2 = 'in_progress' THEN coalesce(started_at, now()) ELSE started_at END,
+             finished_at = CASE WHEN $2 IN ('done', 'partly_done', 'cancelled') THEN now() ELSE finished_at END
+         WHERE id = $1",
+    )
+    .bind(task)
+    .bind(to)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
     let details = json!({ "event": "task_status", "task": task, "from": from, "to": to, "reason": reason });
     record(conn, operation, author, reason.unwrap_or("~").to_string(), details).await
 }

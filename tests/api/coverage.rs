@@ -318,3 +318,52 @@ async fn probability_of_area_moves_out_of_searched_squares_and_always_adds_up_to
         .unwrap();
     assert_eq!(best["id"], search.square, "the square at the last-seen point is the likeliest");
 }
+
+#[tokio::test]
+async fn a_tasks_search_is_its_own_sortie_with_the_tasks_sweep_width() {
+    let search = search().await;
+    let (lat, lon) = search.centre;
+    let group: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM operation_groups LIMIT 1").fetch_one(&search.app.db).await.unwrap();
+    let (volunteer, token) = volunteer_with_device(&search.app, "in-group").await;
+    join(&search.app, &search.coordinator, &search.operation, volunteer, Some(&group.to_string())).await;
+    sqlx::query("UPDATE operation_members SET joined_at = now() - interval '2 hours'")
+        .execute(&search.app.db)
+        .await
+        .unwrap();
+    // Open forest for this task: 40 m.
+    let task = json_body(
+        search
+            .coordinator
+            .post(search.app.at(&format!("/api/operations/{}/tasks", search.operation)))
+            .json(&json!({"title": "Квадрат", "search_type": "line", "group_id": group, "sweep_width_m": 40, "square_ids": [search.square]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let task_id = task["id"].as_str().unwrap();
+    let started = search
+        .coordinator
+        .post(search.app.at(&format!("/api/tasks/{task_id}/status")))
+        .json(&json!({"status": "in_progress"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::OK);
+    // The group started ninety minutes ago (the walk below is an hour old).
+    sqlx::query("UPDATE tasks SET started_at = now() - interval '90 minutes'").execute(&search.app.db).await.unwrap();
+    let (mut phone, _) = Phone::hello(&search.app.url, &token).await;
+    let line = walk(Utc::now() - Duration::hours(1), lat - 500.0 / METRES_PER_DEGREE, lon, 1000.0, 1.2, 5, 5.0);
+    assert_eq!(phone.batch(1, line).await["type"], "ack");
+    let (geometric, effort, _, sorties) = search.square().await;
+    // By hand: C = 40 × 250 / 62,500 = 0.16; the strip is 40 m wide: 16% of the square.
+    assert_eq!(sorties, 1);
+    assert!(near(effort, 0.16, 0.01) && near(geometric, 0.16, 0.01), "{effort} {geometric}");
+    let sortie: (String, f32) = sqlx::query_as("SELECT sortie, sweep_width_m FROM square_sorties WHERE cell_id = $1")
+        .bind(search.square)
+        .fetch_one(&search.app.db)
+        .await
+        .unwrap();
+    assert_eq!(sortie, (format!("task:{task_id}"), 40.0));
+}
