@@ -109,6 +109,10 @@ pub struct Config {
     #[arg(long, env = "SWEEP_LIVE_TRACK_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1440), global = true)]
     pub live_track_minutes: u32,
 
+    /// How often the field is checked for volunteers off their task and silent groups, seconds.
+    #[arg(long, env = "SWEEP_FIELD_ALERT_CHECK_S", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600), global = true)]
+    pub field_alert_check_s: u32,
+
     /// How many live messages a console may fall behind (a slow connection) before it is told to
     /// reload (sixteen times as many position batches before it gets a fresh map snapshot).
     #[arg(long, env = "SWEEP_LIVE_BACKLOG", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]

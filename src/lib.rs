@@ -149,6 +149,7 @@ pub async fn serve(
         tokio::spawn(realtime::listen(state.clone(), state.shutdown.subscribe())),
         tokio::spawn(cases::run_escalation(state.clone(), state.shutdown.subscribe())),
         tokio::spawn(operations::coverage::run(state.clone(), state.shutdown.subscribe())),
+        tokio::spawn(operations::field_alerts::run(state.clone(), state.shutdown.subscribe())),
     ];
     let stop = state.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -205,7 +205,7 @@ pub async fn recompute(
     Path(operation): Path<Uuid>,
 ) -> ApiResult<Json<Recomputed>> {
     let mut tx = state.db.begin().await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operations WHERE id = $1 FOR UPDATE)")
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operations WHERE id = $1)")
         .bind(operation)
         .fetch_one(&mut *tx)
         .await?;

@@ -234,7 +234,17 @@ pub async fn apply_queued(db: &sqlx::PgPool, limit: i64) -> sqlx::Result<Vec<Uui
         .fetch_optional(&mut *tx)
         .await?;
         let Some((operation, chunk)) = next else { break };
-        lock(&mut tx, operation).await?;
+        // A recompute of the operation holds its lock and will delete this row: leave it (waiting
+        // here while holding the row would deadlock with the recompute's delete).
+        let ours: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended('coverage:' || $1::text, 0))")
+                .bind(operation)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !ours {
+            tx.rollback().await?;
+            break;
+        }
         // A recompute may have taken it meanwhile.
         let still: bool =
             sqlx::query_scalar("DELETE FROM coverage_queue WHERE operation_id = $1 AND chunk_id = $2 RETURNING true")

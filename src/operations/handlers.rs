@@ -201,15 +201,17 @@ pub async fn update_group(
     Json(request): Json<GroupRequest>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
-    operation::save_group(
-        &mut tx,
-        id,
-        Some(group),
-        request.name.as_deref(),
-        request.instructions.as_deref(),
-        &author(&auth.principal),
-    )
-    .await?;
+    if request.name.is_some() || request.instructions.is_some() || request.leader_id.is_none() {
+        operation::save_group(
+            &mut tx,
+            id,
+            Some(group),
+            request.name.as_deref(),
+            request.instructions.as_deref(),
+            &author(&auth.principal),
+        )
+        .await?;
+    }
     if let Some(leader) = request.leader_id {
         operation::set_leader(&mut tx, id, group, leader, &author(&auth.principal)).await?;
     }

@@ -3,6 +3,8 @@
 
 mod areas;
 pub mod coverage;
+mod field_alert_handlers;
+pub mod field_alerts;
 pub mod grid;
 mod handlers;
 mod map;
@@ -37,4 +39,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(task_handlers::list, task_handlers::create))
         .routes(routes!(task_handlers::update))
         .routes(routes!(task_handlers::status))
+        .routes(routes!(field_alert_handlers::list))
+        .routes(routes!(field_alert_handlers::acknowledge))
 }

@@ -55,6 +55,12 @@ pub struct Operation {
     pub max_speed_mps: f32,
     /// Fixes further apart than this (seconds) are not joined.
     pub max_gap_s: i32,
+    /// Outside the task for this long (seconds) raises an alert.
+    pub off_task_after_s: i32,
+    /// How far outside the task still counts as on it (metres).
+    pub off_task_margin_m: f32,
+    /// A group on a task not heard from for this long (seconds) raises an alert.
+    pub silent_after_s: i32,
     /// Its groups.
     pub groups: Vec<Group>,
     /// Who is in it now.
@@ -101,10 +107,14 @@ struct OperationRow {
     max_accuracy_m: f32,
     max_speed_mps: f32,
     max_gap_s: i32,
+    off_task_after_s: i32,
+    off_task_margin_m: f32,
+    silent_after_s: i32,
 }
 
 const SELECT_OPERATION: &str = "SELECT o.id, o.case_id, c.full_name AS case_name, o.name, o.status, o.meeting_point_id,
-        o.created_at, o.updated_at, o.sweep_width_m, o.max_accuracy_m, o.max_speed_mps, o.max_gap_s
+        o.created_at, o.updated_at, o.sweep_width_m, o.max_accuracy_m, o.max_speed_mps, o.max_gap_s,
+        o.off_task_after_s, o.off_task_margin_m, o.silent_after_s
  FROM operations o JOIN cases c ON c.id = o.case_id";
 
 /// One operation with its groups and current members.
@@ -139,6 +149,9 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Oper
         max_accuracy_m: row.max_accuracy_m,
         max_speed_mps: row.max_speed_mps,
         max_gap_s: row.max_gap_s,
+        off_task_after_s: row.off_task_after_s,
+        off_task_margin_m: row.off_task_margin_m,
+        silent_after_s: row.silent_after_s,
         groups,
         members,
     }))
@@ -260,6 +273,12 @@ pub struct OperationPatch {
     pub max_speed_mps: Option<f32>,
     /// Fixes further apart than this (seconds, 1 to 3,600) are not joined.
     pub max_gap_s: Option<i32>,
+    /// Outside the task for this long (seconds, 10 to 86,400) raises an alert.
+    pub off_task_after_s: Option<i32>,
+    /// How far outside the task's squares and route still counts as on it (metres, 0 to 5,000).
+    pub off_task_margin_m: Option<f32>,
+    /// A group on a task not heard from for this long (seconds, 10 to 86,400) raises an alert.
+    pub silent_after_s: Option<i32>,
 }
 
 impl OperationPatch {
@@ -272,11 +291,14 @@ impl OperationPatch {
     }
 
     fn check_search_settings(&self) -> ApiResult<()> {
-        let ranges: [(&str, Option<f64>, f64, f64); 4] = [
+        let ranges: [(&str, Option<f64>, f64, f64); 7] = [
             ("sweep_width_m", self.sweep_width_m.map(f64::from), 1.0, 500.0),
             ("max_accuracy_m", self.max_accuracy_m.map(f64::from), 1.0, 1000.0),
             ("max_speed_mps", self.max_speed_mps.map(f64::from), 0.1, 50.0),
             ("max_gap_s", self.max_gap_s.map(f64::from), 1.0, 3600.0),
+            ("off_task_after_s", self.off_task_after_s.map(f64::from), 10.0, 86_400.0),
+            ("off_task_margin_m", self.off_task_margin_m.map(f64::from), 0.0, 5000.0),
+            ("silent_after_s", self.silent_after_s.map(f64::from), 10.0, 86_400.0),
         ];
         for (field, value, low, high) in ranges {
             if value.is_some_and(|v| !v.is_finite() || v < low || v > high) {
@@ -290,7 +312,9 @@ impl OperationPatch {
 /// Changes an operation.
 pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, author: &Author) -> ApiResult<()> {
     let row: Option<(Uuid, OperationStatus)> =
-        sqlx::query_as("SELECT case_id, status FROM operations WHERE id = $1 FOR UPDATE")
+        // Not FOR UPDATE: that would also hold up every batch stored meanwhile (their queue rows
+        // reference the operation).
+        sqlx::query_as("SELECT case_id, status FROM operations WHERE id = $1 FOR NO KEY UPDATE")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -306,7 +330,9 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
              meeting_point_id = coalesce($4, meeting_point_id),
              finished_at = CASE WHEN $3 = 'finished' THEN now() ELSE finished_at END,
              sweep_width_m = coalesce($5, sweep_width_m), max_accuracy_m = coalesce($6, max_accuracy_m),
-             max_speed_mps = coalesce($7, max_speed_mps), max_gap_s = coalesce($8, max_gap_s)
+             max_speed_mps = coalesce($7, max_speed_mps), max_gap_s = coalesce($8, max_gap_s),
+             off_task_after_s = coalesce($9, off_task_after_s), off_task_margin_m = coalesce($10, off_task_margin_m),
+             silent_after_s = coalesce($11, silent_after_s)
          WHERE id = $1",
     )
     .bind(id)
@@ -317,6 +343,9 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
     .bind(patch.max_accuracy_m)
     .bind(patch.max_speed_mps)
     .bind(patch.max_gap_s)
+    .bind(patch.off_task_after_s)
+    .bind(patch.off_task_margin_m)
+    .bind(patch.silent_after_s)
     .execute(&mut *conn)
     .await?;
     if patch.changes_coverage() {

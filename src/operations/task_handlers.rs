@@ -36,13 +36,20 @@ async fn audit(
 }
 
 /// The operation's tasks, in the coordinator's order.
-#[utoipa::path(get, path = "/api/operations/{id}/tasks", tag = "operations", params(("id" = Uuid, Path, description = "Operation id")),
+#[utoipa::path(get, path = "/api/operations/{id}/tasks", tag = "operations",
+    params(("id" = Uuid, Path, description = "Operation id"), super::areas::SquaresQuery),
     responses((status = 200, body = Vec<Task>), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Authorized<ReadOperationalMap>,
     Path(operation): Path<Uuid>,
+    crate::error::Query(query): crate::error::Query<super::areas::SquaresQuery>,
 ) -> ApiResult<Json<Vec<Task>>> {
+    let language = match query.language.as_deref() {
+        None => auth.principal.language.clone(),
+        Some(language @ ("ru" | "en")) => language.to_string(),
+        Some(_) => return Err(ApiError::bad_request("invalid_language", "language is ru or en")),
+    };
     let mut conn = state.db.acquire().await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operations WHERE id = $1)")
         .bind(operation)
@@ -51,7 +58,7 @@ pub async fn list(
     if !exists {
         return Err(ApiError::not_found("operation"));
     }
-    Ok(Json(tasks::of_operation(&mut conn, operation, &auth.principal.language).await?))
+    Ok(Json(tasks::of_operation(&mut conn, operation, &language).await?))
 }
 
 /// Creates a task: title and search type required; squares, places, route, group, instructions

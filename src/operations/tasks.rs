@@ -471,12 +471,12 @@ pub async fn transition(
     reason: Option<&str>,
     author: &Author,
 ) -> ApiResult<()> {
-    let row: Option<(Uuid, TaskStatus, Option<Uuid>)> =
-        sqlx::query_as("SELECT operation_id, status, group_id FROM tasks WHERE id = $1 FOR UPDATE")
+    let row: Option<(Uuid, TaskStatus, Option<Uuid>, String)> =
+        sqlx::query_as("SELECT operation_id, status, group_id, title FROM tasks WHERE id = $1 FOR UPDATE")
             .bind(task)
             .fetch_optional(&mut *conn)
             .await?;
-    let Some((operation, from, group)) = row else { return Err(ApiError::not_found("task")) };
+    let Some((operation, from, group, title)) = row else { return Err(ApiError::not_found("task")) };
     if !from.may_become(to) {
         return Err(ApiError::conflict("invalid_transition", format!("a task cannot go from {from:?} to {to:?}")));
     }
@@ -501,7 +501,8 @@ pub async fn transition(
     .bind(reason)
     .execute(&mut *conn)
     .await?;
-    let details = json!({ "event": "task_status", "task": task, "from": from, "to": to, "reason": reason });
+    let details =
+        json!({ "event": "task_status", "task": task, "title": title, "from": from, "to": to, "reason": reason });
     record(conn, operation, author, reason.unwrap_or("~").to_string(), details).await
 }
 

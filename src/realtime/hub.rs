@@ -63,6 +63,11 @@ pub enum Notice {
         /// Whether it brought a volunteer back from offline (or is their first fix).
         back: bool,
     },
+    /// A field alert was raised or acknowledged.
+    FieldAlert {
+        /// The alert.
+        alert_id: Uuid,
+    },
     /// The coverage of an operation's squares changed.
     CoverageChanged {
         /// The operation.
@@ -284,6 +289,20 @@ async fn deliver(state: &AppState, notice: Notice) {
         Notice::PhoneOpened { volunteer_id } => crate::tracking::live::app_opened(state, *volunteer_id).await,
         Notice::OperationChanged { operation_id } => {
             crate::tracking::live::operation_changed(state, *operation_id).await
+        }
+        Notice::FieldAlert { alert_id } => {
+            let mut conn = match state.db.acquire().await {
+                Ok(conn) => conn,
+                Err(error) => return tracing::warn!(?error, "live updates: a field alert could not be read"),
+            };
+            match crate::operations::field_alerts::find(&mut conn, *alert_id).await {
+                Ok(Some(alert)) => {
+                    state.hub.publish(Audience::Staff, serde_json::json!({ "type": "field_alert", "alert": alert }));
+                    Ok(true)
+                }
+                Ok(None) => Ok(true),
+                Err(error) => Err(error),
+            }
         }
         Notice::CoverageChanged { operation_id } => {
             let message = serde_json::json!({ "type": "coverage.changed", "operation_id": operation_id });

@@ -7,6 +7,7 @@ mod coverage;
 mod embedded;
 mod errors;
 mod field;
+mod field_alerts;
 mod gpx;
 mod grid;
 mod handoff;

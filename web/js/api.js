@@ -316,6 +316,11 @@ export function getOperations() {
   return request('GET', '/api/operations');
 }
 
+/** One operation, with its groups (each with leader_id) and members. */
+export function getOperation(operationId) {
+  return request('GET', `/api/operations/${id(operationId)}`);
+}
+
 export function getCaseOperations(caseId) {
   return request('GET', `/api/cases/${id(caseId)}/operations`);
 }
@@ -333,11 +338,42 @@ export function updateOperation(operationId, changes) {
   return request('PATCH', `/api/operations/${id(operationId)}`, { body: changes });
 }
 
+// ---- Tasks of an operation (a group's assignment; not the card's checklist tasks) ---------------
+
+/**
+ * The operation's tasks in order: [{id, operation_id, number, group_id, group_name, title,
+ * search_type, instructions, sweep_width_m, route, status, status_reason, position,
+ * squares: [{id, label}], places: [{id, name, address}], updated_at}], squares labelled in
+ * `language` (default: the account's).
+ */
+export function getFieldTasks(operationId, language) {
+  return request('GET', `/api/operations/${id(operationId)}/tasks${query({ language })}`);
+}
+
+/**
+ * A new task: {title, search_type, group_id?, instructions?, sweep_width_m?, route?,
+ * square_ids?, place_ids?, position?}; answers the Task (assigned with a group, else planned).
+ */
+export function createFieldTask(operationId, fields) {
+  return request('POST', `/api/operations/${id(operationId)}/tasks`, { body: fields });
+}
+
+/** Changes a task's fields (the same as a new one's, each optional); answers the Task. */
+export function updateFieldTask(taskId, changes) {
+  return request('PATCH', `/api/tasks/${id(taskId)}`, { body: changes });
+}
+
+/** Moves a task to `status` (a reason is required for partly_done); answers the Task. */
+export function setFieldTaskStatus(taskId, status, reason) {
+  return request('POST', `/api/tasks/${id(taskId)}/status`, { body: reason ? { status, reason } : { status } });
+}
+
 /** {name, instructions?}; answers the Operation. */
 export function addGroup(operationId, group) {
   return request('POST', `/api/operations/${id(operationId)}/groups`, { body: group });
 }
 
+/** {name?, instructions?, leader_id? (one of the group's members)}; answers the Operation. */
 export function updateGroup(operationId, groupId, changes) {
   return request('PATCH', `/api/operations/${id(operationId)}/groups/${id(groupId)}`, { body: changes });
 }

@@ -1,6 +1,6 @@
 // The card's "Operations" tab (staff): the search operations of the case, each with its search
-// areas (js/operation-areas.js), groups, members and messages to the field (js/operation-item.js
-// draws one). Here: starting an operation, changing its status, groups (js/group-dialog.js),
+// areas (js/operation-areas.js), tasks (js/operation-tasks.js), groups, members and messages to
+// the field (js/operation-item.js draws one). Here: starting an operation, changing its status, groups (js/group-dialog.js),
 // members (js/member-dialog.js), messages (js/alert-form.js), phone links (js/device-dialog.js).
 // Kept live from the channel: "operation.changed" reads the operations (and their areas) again,
 // "alert.sent" an operation's messages, and "alert.answer" puts a recipient's read receipt or
@@ -19,9 +19,11 @@ import { focusOn } from './map.js';
 import { initMemberDialog, openMemberDialog } from './member-dialog.js';
 import { followOperations, forgetOperationAreas, initOperationAreas, operationChanged } from './operation-areas.js';
 import { operationItem } from './operation-item.js';
+import { followTaskOperations, forgetOperationTasks, initOperationTasks } from './operation-tasks.js';
 import { setMapPeek } from './side-panel.js';
 
 let caseInfo = null; // {id, status} of the case on show
+let casePlaces = []; // the case's places, for a task's places to check
 let operations = [];
 const alertsByOperation = new Map(); // operation id -> alerts, newest first
 const openRecipients = new Set(); // alerts whose recipients are unfolded
@@ -53,6 +55,7 @@ export function initOperations({ live }) {
   }, true);
 
   initOperationAreas({ live, changed: render, operationSaved: replaceOperation });
+  initOperationTasks({ live, changed: render, places: () => casePlaces });
 
   const reloadSoon = debounce(() => load({ alerts: false }), 300);
   live.on('operation.changed', (message) => {
@@ -83,6 +86,7 @@ export function initOperations({ live }) {
 export function showOperations(c) {
   const sameCase = caseInfo?.id === c.id;
   caseInfo = { id: c.id, status: c.status };
+  casePlaces = Array.isArray(c.places) ? c.places : [];
   byId('operation-form').hidden = c.status === 'closed';
   if (sameCase) return;
   operations = [];
@@ -100,8 +104,10 @@ export function showOperations(c) {
 export function hideOperations() {
   generation += 1;
   caseInfo = null;
+  casePlaces = [];
   operations = [];
   forgetOperationAreas();
+  forgetOperationTasks();
   alertsByOperation.clear();
   resetAlertForm();
   byId('operation-list').replaceChildren();
@@ -117,6 +123,7 @@ async function load({ alerts }) {
     if (mine !== generation) return;
     operations = Array.isArray(loaded) ? loaded : [];
     followOperations(caseId, operations);
+    followTaskOperations(caseId, operations);
     byId('operations-load-error').hidden = true;
   } catch (failure) {
     if (mine !== generation) return;
@@ -167,7 +174,10 @@ function replaceOperation(updated) {
   const index = operations.findIndex((op) => op.id === updated.id);
   if (index >= 0) operations[index] = updated;
   else operations.unshift(updated);
-  if (caseInfo) followOperations(caseInfo.id, operations);
+  if (caseInfo) {
+    followOperations(caseInfo.id, operations);
+    followTaskOperations(caseInfo.id, operations);
+  }
   render();
 }
 

@@ -1,13 +1,19 @@
-// A group of an operation, added or changed in #group-dialog: its name and the instructions its
-// members read on their phones (which squares, in what order, what to look out for).
+// A group of an operation, added or changed in #group-dialog: its name, the instructions its
+// members read on their phones (which squares, in what order, what to look out for), and its
+// leader (#group-leader, one of its members: reports the group's task from the phone). A new
+// group has no members yet, so its leader is named later.
 
 import * as api from './api.js';
 import { openDialog, showFormError } from './dialogs.js';
-import { byId } from './dom.js';
+import { byId, h } from './dom.js';
 import { apiErrorText } from './errors.js';
 import { t } from './i18n.js';
 
-const fieldLabel = (name) => (name === 'instructions' ? t('group.instructions') : t('group.name'));
+const FIELD_LABELS = {
+  instructions: () => t('group.instructions'),
+  leader_id: () => t('group.leader'),
+};
+const fieldLabel = (name) => FIELD_LABELS[name]?.() ?? t('group.name');
 
 /**
  * Opens the dialog for a new group of `op`, or to change `group`; `onSaved(operation)` gets the
@@ -22,6 +28,17 @@ export function openGroupDialog({ op, group = null, onSaved }) {
   name.value = group?.name || '';
   instructions.value = group?.instructions || '';
   name.removeAttribute('aria-invalid');
+  const leader = byId('group-leader');
+  const members = group ? (op.members || []).filter((m) => m.group_id === group.id) : [];
+  byId('group-leader-field').hidden = members.length === 0;
+  // The server names a leader but does not take one away: a group led by one of its members
+  // keeps a leader.
+  const led = members.some((m) => m.volunteer_id === group?.leader_id);
+  leader.replaceChildren(
+    ...(led ? [] : [h('option', { value: '', text: t('group.no_leader') })]),
+    ...members.map((m) => h('option', { value: m.volunteer_id, text: m.name })),
+  );
+  leader.value = led ? group.leader_id : '';
 
   openDialog(byId('group-dialog'), async () => {
     const error = byId('group-error');
@@ -40,6 +57,7 @@ export function openGroupDialog({ op, group = null, onSaved }) {
         const changes = {};
         if (newName !== group.name) changes.name = newName;
         if (newInstructions !== (group.instructions || '')) changes.instructions = newInstructions;
+        if (members.length && leader.value && leader.value !== group.leader_id) changes.leader_id = leader.value;
         if (Object.keys(changes).length === 0) return true;
         saved = await api.updateGroup(op.id, group.id, changes);
       } else {

@@ -1,5 +1,6 @@
 // One search operation of a case, drawn: its status and the changes it allows, its search areas
-// (js/operation-areas.js), its groups with their instructions and members, the members without a group, the links to its tracks, and its
+// (js/operation-areas.js), its tasks (js/operation-tasks.js), its groups with their leaders,
+// instructions and members, the members without a group, the links to its tracks, and its
 // messages to the field. Buttons carry data-action (js/case-operations.js handles the clicks)
 // and data-focus-key, so the keyboard stays in place when the operation is drawn again.
 
@@ -9,6 +10,7 @@ import { t } from './i18n.js';
 import { operationStatusLabel } from './labels.js';
 import { alertList } from './alert-list.js';
 import { areasSection } from './operation-areas.js';
+import { tasksSection } from './operation-tasks.js';
 import { href } from './routes.js';
 
 // The status changes offered from each status; finishing is asked about first.
@@ -59,6 +61,7 @@ export function operationItem(op, { alerts = null, openIds = new Set() } = {}) {
       button('add-group', t('operation.add_group'), { key: `add-group:${op.id}` })) : null,
     exportLinks({ operation_id: op.id }, t('operation.tracks'), op.name),
     areasSection(op),
+    tasksSection(op),
     groups.map((group) => groupBlock(op, group, members.filter((m) => m.group_id === group.id), open)),
     ungrouped.length || (open && groups.length === 0)
       ? h('section', { className: 'operation-group operation-ungrouped' },
@@ -75,7 +78,8 @@ export function operationItem(op, { alerts = null, openIds = new Set() } = {}) {
 }
 
 function groupBlock(op, group, members, open) {
-  return h('section', { className: 'operation-group', dataset: { groupId: group.id } },
+  const leader = group.leader_id ? members.find((m) => m.volunteer_id === group.leader_id) : null;
+  return h('section', { className: 'operation-group', dataset: { groupId: group.id, leaderId: group.leader_id || null } },
     h('div', { className: 'operation-group-head' },
       h('h4', { className: 'operation-group-name', text: group.name }),
       open ? button('edit-group', t('operation.group.edit'), {
@@ -84,6 +88,8 @@ function groupBlock(op, group, members, open) {
       open ? button('message-group', t('operation.group.message'), {
         key: `message-group:${group.id}`, label: t('operation.group.message_of', { name: group.name }),
       }) : null),
+    h('p', { className: `operation-group-leader${leader ? '' : ' operation-group-leader-none'}` },
+      leader ? t('operation.group.leader', { name: leader.name }) : t('operation.group.no_leader')),
     group.instructions
       ? h('p', { className: 'operation-instructions', text: group.instructions })
       : h('p', { className: 'operation-instructions operation-instructions-none', text: t('operation.group.no_instructions') }),
@@ -113,8 +119,10 @@ function memberRow(op, member, open) {
       h('label', { className: 'visually-hidden', htmlFor: selectId, text: t('operation.member.group_of', { name: member.name }) }),
       select);
   }
-  return h('li', { className: 'operation-member', dataset: { volunteerId: member.volunteer_id } },
-    h('span', { className: 'operation-member-name', text: member.name }),
+  const leads = Boolean(member.group_id) && groups.some((g) => g.id === member.group_id && g.leader_id === member.volunteer_id);
+  return h('li', { className: 'operation-member', dataset: { volunteerId: member.volunteer_id, leader: leads ? 'true' : null } },
+    h('span', { className: 'operation-member-name', text: member.name },
+      leads ? h('span', { className: 'operation-member-leader', text: t('operation.member.leader_badge') }) : null),
     move,
     h('span', { className: 'operation-member-actions' },
       open ? button('message-member', t('operation.member.message'), {

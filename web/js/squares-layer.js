@@ -6,6 +6,10 @@
 // Every square is an SVG <path class="square" data-square-id data-area-id data-label
 // data-coverage data-pod data-step>: browser tests find a square and read its figures. Each
 // square's properties name its area (area_name) and give its side (cell_size_m).
+//
+// While a task's squares are picked (js/task-form.js), a click on a square goes to the form
+// instead of opening its popup, and the squares chosen carry their place in the order: the
+// class "square-picked", data-pick-order="1"…, and the number drawn on them.
 
 import { h } from './dom.js';
 import { coverageStep, labelsFit, measureOf, normalMeasure, squareSide, stepStyle } from './coverage-scale.js';
@@ -24,6 +28,9 @@ let map = null;
 let holder = null; // the layer that gives this module the map and holds the rest
 let squares = null; // L.featureGroup of the squares
 let labels = null; // L.layerGroup of the labels in view
+let marks = null; // L.layerGroup of the numbers of the squares picked, in order
+let picking = null; // {onPick({id, label, areaName})} while a task's squares are picked
+let pickedOrder = []; // ids of the squares picked, in order
 const drawn = new Map(); // square id -> {layer, key}
 let measure = normalMeasure(null);
 let largestSide = 0; // metres: the side of the largest squares drawn (areas may differ)
@@ -45,14 +52,17 @@ export function initSquaresLayer() {
       }
       squares = squares || L.featureGroup();
       labels = labels || L.layerGroup();
+      marks = marks || L.layerGroup();
       squares.addTo(map);
       labels.addTo(map);
+      marks.addTo(map);
       map.on('zoomend moveend', placeLabels);
     },
     onRemove(target) {
       target.off('zoomend moveend', placeLabels);
       squares?.remove();
       labels?.remove();
+      marks?.remove();
     },
   });
   const layer = new Holder();
@@ -99,7 +109,8 @@ export function drawSquares(collection, { fit = false } = {}) {
     }).getLayers()[0];
     if (!layer) continue;
     layer.on('add', () => decorate(layer));
-    layer.bindPopup(() => popup(layer.feature.properties), { autoPan: true });
+    layer.on('click', (event) => pickClicked(layer, event));
+    if (!picking) bindSquarePopup(layer);
     squares.addLayer(layer);
     drawn.set(id, { layer, key });
   }
@@ -113,6 +124,7 @@ export function drawSquares(collection, { fit = false } = {}) {
   for (const { layer } of drawn.values()) largestSide = Math.max(largestSide, squareSide(layer.feature.properties));
   map.getContainer().classList.toggle('map-has-squares', drawn.size > 0);
   placeLabels();
+  placeMarks();
   if (fit && drawn.size > 0) {
     const bounds = squares.getBounds();
     if (bounds.isValid() && !map.getBounds().intersects(bounds)) {
@@ -126,9 +138,72 @@ export function drawSquares(collection, { fit = false } = {}) {
 export function clearSquares() {
   squares?.clearLayers();
   labels?.clearLayers();
+  marks?.clearLayers();
   drawn.clear();
   largestSide = 0;
   map?.getContainer().classList.remove('map-has-squares');
+}
+
+/**
+ * Hands the clicks on the squares to `onPick({id, label, areaName})` until
+ * stopSquarePicking(): no popups meanwhile, and the click goes no further (the map's own
+ * click is not a square). False without the squares layer.
+ */
+export function startSquarePicking(onPick) {
+  if (!holder) return false;
+  picking = { onPick };
+  for (const { layer } of drawn.values()) {
+    if (layer.getPopup()) layer.unbindPopup();
+  }
+  map?.getContainer().classList.add('map-picking-squares');
+  return true;
+}
+
+/** Ends the picking: the squares' popups come back; the order stays marked until markSquareOrder([]). */
+export function stopSquarePicking() {
+  if (!picking) return;
+  picking = null;
+  for (const { layer } of drawn.values()) bindSquarePopup(layer);
+  map?.getContainer().classList.remove('map-picking-squares');
+}
+
+/** Marks the squares `ids` with their place in this order (an empty list clears the marks). */
+export function markSquareOrder(ids) {
+  pickedOrder = Array.isArray(ids) ? ids.map(String) : [];
+  for (const { layer } of drawn.values()) decorate(layer);
+  placeMarks();
+}
+
+function bindSquarePopup(layer) {
+  if (!layer.getPopup()) layer.bindPopup(() => popup(layer.feature.properties), { autoPan: true });
+}
+
+function pickClicked(layer, event) {
+  if (!picking) return;
+  window.L.DomEvent.stop(event);
+  const props = layer.feature?.properties || {};
+  picking.onPick({ id: layer.feature?.id ?? props.id, label: props.label ?? '', areaName: props.area_name ?? '' });
+}
+
+// The numbers of the squares picked, at their centres, over the labels.
+function placeMarks() {
+  if (!marks) return;
+  marks.clearLayers();
+  const L = window.L;
+  pickedOrder.forEach((id, index) => {
+    const one = drawn.get(id);
+    if (!one) return;
+    L.marker(one.layer.getBounds().getCenter(), {
+      pane: LABEL_PANE,
+      interactive: false,
+      keyboard: false,
+      icon: L.divIcon({
+        className: 'square-pick-mark',
+        html: h('span', { text: String(index + 1) }),
+        iconSize: null,
+      }),
+    }).addTo(marks);
+  });
 }
 
 function restyle(layer) {
@@ -147,6 +222,10 @@ function decorate(layer) {
   element.dataset.coverage = String(Number.isFinite(props.geometric) ? props.geometric : 0);
   element.dataset.pod = String(Number.isFinite(props.pod) ? props.pod : 0);
   element.dataset.step = String(coverageStep(measureOf(props, measure)));
+  const order = pickedOrder.indexOf(String(props.id));
+  element.classList.toggle('square-picked', order >= 0);
+  if (order >= 0) element.dataset.pickOrder = String(order + 1);
+  else delete element.dataset.pickOrder;
 }
 
 function popup(props) {

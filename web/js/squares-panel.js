@@ -2,7 +2,9 @@
 // the switch between coverage and POD (remembered), the legend, and the squares read again when
 // the live channel says the operation's coverage or squares changed (at most once a second,
 // js/squares-store.js). Watching everyone shows no squares. The map's outlines of the watched
-// operation's areas (matched by their operation_id, js/map.js) give way to its squares.
+// operation's areas (matched by their operation_id, js/map.js) give way to its squares. The task
+// form in the card borrows the squares while it is open (lendSquaresTo / returnSquares), to pick
+// a task's squares on the map.
 
 import * as api from './api.js';
 import { DEFAULT_MEASURE, legendSteps, normalMeasure, stepStyle } from './coverage-scale.js';
@@ -19,6 +21,7 @@ const MEASURE_KEY = 'sweep.squares.measure';
 let store = null;
 let watched = null; // the operation whose squares are on show, or null
 let stopWatching = null;
+let lentFrom; // while a form shows an operation's squares (js/task-form.js): what was on show before
 
 export function initSquaresPanel({ live }) {
   store = createSquaresStore({ load: (id) => api.getSquares(id, getLanguage()), intervalMs: 1000 });
@@ -64,6 +67,22 @@ export function showSquaresOf(operationId) {
     first = false;
     showStatus(count === 0 ? t('squares.none') : null);
   });
+}
+
+/**
+ * A form in the card shows the squares of `operationId` for a while (a task's squares are picked
+ * on the map), whatever the live map watched; returnSquares() puts back what was on show.
+ */
+export function lendSquaresTo(operationId) {
+  if (lentFrom === undefined) lentFrom = watched;
+  showSquaresOf(operationId);
+}
+
+export function returnSquares() {
+  if (lentFrom === undefined) return;
+  const previous = lentFrom;
+  lentFrom = undefined;
+  showSquaresOf(previous);
 }
 
 function showStatus(text) {

@@ -1,5 +1,5 @@
 // The words for the log entries Sweep writes itself (status changes, checklist tasks, card
-// changes, photos, operations in the field, alerts sent), built from the facts in their
+// changes, photos, operations in the field and their tasks, alerts sent), built from the facts in their
 // `details`, in the language on show. The stored text stays as written for anything this does
 // not know.
 
@@ -7,6 +7,7 @@ import { t } from './i18n.js';
 import {
   cardFieldLabel, caseOutcomeLabel, caseStatusLabel, operationStatusLabel, urgencyLabel,
 } from './labels.js';
+import { fieldTaskStatusLabel } from './field-tasks.js';
 import { taskTitle } from './task-text.js';
 
 /** The console's words; tests pass their own. */
@@ -18,6 +19,7 @@ const WORDS = {
   field: cardFieldLabel,
   title: (title) => taskTitle({ title }),
   operationStatus: operationStatusLabel,
+  taskStatus: fieldTaskStatusLabel,
 };
 
 /** The text to show for `entry`: worded from its details if Sweep wrote it, else as stored. */
@@ -64,6 +66,10 @@ function systemText(d, words) {
     case 'member_joined':
     case 'member_left':
       return operationText(d, words);
+    case 'task_created':
+    case 'task_changed':
+    case 'task_status':
+      return fieldTaskText(d, words);
     case 'alert_sent':
       return d.urgent
         ? t('log.alert_sent_urgent', { n: d.recipients ?? '?', text: d.text ?? '' })
@@ -88,11 +94,34 @@ function operationText(d, { t, operationStatus = (s) => String(s ?? '') }) {
     case 'group_created':
       return t('log.group_created', { name });
     case 'group_changed':
+      if (d.leader_name) return t('log.group_leader', { name: d.leader_name });
       return d.name ? t('log.group_renamed', { name }) : t('log.group_instructions');
     case 'member_joined':
       return t('log.member_joined', { name });
     default:
       return t('log.member_left', { name });
+  }
+}
+
+// A task of an operation (a group's assignment): created, changed, moved along. The details
+// name the group by its id only, so the words say that a group got it, not which.
+function fieldTaskText(d, { t, taskStatus = (s) => String(s ?? '') }) {
+  const title = d.title ?? '';
+  switch (d.event) {
+    case 'task_created':
+      return d.group ? t('log.field_task_created_assigned', { title }) : t('log.field_task_created', { title });
+    case 'task_changed': {
+      const parts = [];
+      if (d.title) parts.push(t('log.field_task_renamed', { title }));
+      if (d.group) parts.push(t('log.field_task_group'));
+      return parts.length ? parts.join('; ') : t('log.field_task_changed');
+    }
+    default: {
+      // The title, when the details carry it, says which task moved.
+      const task = d.title ? t('log.field_task_named', { title }) : t('log.field_task');
+      const words = { task, from: taskStatus(d.from), to: taskStatus(d.to), reason: d.reason ?? '' };
+      return d.reason ? t('log.field_task_status_reason', words) : t('log.field_task_status', words);
+    }
   }
 }
 

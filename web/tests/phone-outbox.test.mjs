@@ -199,9 +199,13 @@ test('forgetting the device empties the queue but keeps the batch counter', asyn
   await outbox.addFix(fixAt(1));
   const [batch] = await outbox.sealAll();
   await outbox.addReport({ id: 'r1', kind: 'note', text: 'x', time: fixAt(1).time });
+  await outbox.addTaskStatus({ id: 's1', task_id: 't1', status: 'in_progress' });
   await outbox.remember('task', { case_name: 'Петров Иван' });
   await outbox.forgetAll();
-  assert.deepEqual(outbox.counts(), { fixes: 0, looseFixes: 0, batches: 0, reports: 0, photos: 0, answers: 0, refused: 0 });
+  assert.deepEqual(outbox.counts(), {
+    fixes: 0, looseFixes: 0, batches: 0, reports: 0, photos: 0, answers: 0, taskReports: 0, refused: 0,
+  });
+  assert.deepEqual(await storage.all('task_reports'), []);
   assert.equal(await outbox.recall('task'), undefined);
 
   const reloaded = await opened(storage);

@@ -90,3 +90,45 @@ test('an alert sent to the field quotes its text and says how many got it', () =
   assert.equal(entryText({ text: 'Все на штаб', details: { ...details, urgent: true, recipients: 3 } }, ru),
     'Срочное сообщение в поле (получателей: 3): Все на штаб');
 });
+
+const withTasks = (lang) => {
+  const base = withOperations(lang);
+  return { ...base, taskStatus: (s) => base.strings[`fieldtask.status.${s}`] };
+};
+
+test('task entries (a group\u2019s assignment) are worded from their details in both languages', () => {
+  const op = 'a8c1e6f2-0000-4000-8000-000000000001';
+  const task = 'e41b0000-0000-4000-8000-000000000004';
+  for (const lang of ['ru', 'en']) {
+    const w = withTasks(lang);
+    const s = w.strings;
+    const fill = (key, params = {}) => s[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name]));
+    const cases = [
+      [{ event: 'task_created', operation: op, task, title: 'Прочесать Б-7', group: null }, fill('log.field_task_created', { title: 'Прочесать Б-7' })],
+      [{ event: 'task_created', operation: op, task, title: 'Прочесать Б-7', group: 'g1' }, fill('log.field_task_created_assigned', { title: 'Прочесать Б-7' })],
+      [{ event: 'task_changed', operation: op, task, title: 'Б-7 и Б-8', group: null }, fill('log.field_task_renamed', { title: 'Б-7 и Б-8' })],
+      [{ event: 'task_changed', operation: op, task, title: 'Б-7 и Б-8', group: 'g1' },
+        `${fill('log.field_task_renamed', { title: 'Б-7 и Б-8' })}; ${s['log.field_task_group']}`],
+      [{ event: 'task_changed', operation: op, task, title: null, group: null }, s['log.field_task_changed']],
+      [{ event: 'task_status', operation: op, task, from: 'assigned', to: 'in_progress', reason: null },
+        fill('log.field_task_status', { task: s['log.field_task'], from: s['fieldtask.status.assigned'], to: s['fieldtask.status.in_progress'] })],
+      [{ event: 'task_status', operation: op, task, from: 'in_progress', to: 'partly_done', reason: 'Б-8: болото' },
+        fill('log.field_task_status_reason', {
+          task: s['log.field_task'], from: s['fieldtask.status.in_progress'], to: s['fieldtask.status.partly_done'], reason: 'Б-8: болото',
+        })],
+      [{ event: 'task_status', operation: op, task, title: 'Прочесать Б-7', from: 'assigned', to: 'in_progress', reason: null },
+        fill('log.field_task_status', {
+          task: fill('log.field_task_named', { title: 'Прочесать Б-7' }), from: s['fieldtask.status.assigned'], to: s['fieldtask.status.in_progress'],
+        })],
+      [{ event: 'group_changed', operation: op, group: 'g1', leader: 'v1', leader_name: 'Ольга' }, fill('log.group_leader', { name: 'Ольга' })],
+    ];
+    for (const [details, expected] of cases) {
+      assert.equal(entryText({ text: '~', details }, w), expected, `${lang} ${details.event}`);
+    }
+  }
+  const en = withTasks('en');
+  assert.equal(entryText({ text: 'Б-8: a bog', details: { event: 'task_status', task, from: 'in_progress', to: 'partly_done', reason: 'B-8: a bog' } }, en),
+    'Task: In progress → Partly done. Reason: B-8: a bog');
+  assert.equal(entryText({ text: 'Olga', details: { event: 'group_changed', group: 'g1', leader: 'v1', leader_name: 'Olga' } }, en),
+    'Group leader: Olga');
+});

@@ -1,7 +1,7 @@
 // The volunteer's phone app (phone/index.html, served at /phone/). The dispatcher's link
 // (/phone/#token=dev_…) gives the device token; the app then keeps one session of the phone
-// protocol (session.js), shows the task and the alerts, shares the location, and sends
-// reports and photos. Everything owed to the server waits in the outbox (outbox.js, in
+// protocol (session.js), shows the task (with the group's assignment; the group leader reports
+// its progress, assignment.js) and the alerts, shares the location, and sends reports and photos. Everything owed to the server waits in the outbox (outbox.js, in
 // IndexedDB) until the server acknowledges it, so a lost signal or a closed tab loses nothing.
 // Only one tab runs the app at a time (a Web Lock), so two never number batches at once.
 
@@ -9,6 +9,7 @@ import { byId } from '../dom.js';
 import { initI18n, onLanguageChange, t } from '../i18n.js';
 import { initLanguageSwitch } from '../language-switch.js';
 import { createAlertBook, etaFromTime } from './alerts.js';
+import { assignmentState, refusalMatters } from './assignment.js';
 import { CLOCK_TOLERANCE_MS, clockOffset, fixFromPosition } from './fixes.js';
 import { addressWithoutToken, tokenFromHash, tokenFromText } from './link.js';
 import { createOutbox, randomId } from './outbox.js';
@@ -137,6 +138,7 @@ async function main() {
     name: (await outbox.recall('volunteer')) || null,
     task: (await outbox.recall('task')) || null,
     clockOffsetMs: (await outbox.recall('clock')) || 0,
+    taskRefusal: (await outbox.recall('taskRefusal')) || null, // the leader's last report refused
     lastFix: null,
     lastFixAt: 0,
     sharingProblem: null,
@@ -228,6 +230,20 @@ async function main() {
     });
   }
 
+  /** The newest report on the group's assignment still waiting, or null. */
+  const pendingTaskReport = () => {
+    const taskId = ui.task?.assignment?.task_id;
+    return taskId ? outbox.taskStatusFor(taskId) : null;
+  };
+
+  function drawTask() {
+    renderTask(ui.task, {
+      assignment: assignmentState(ui.task, pendingTaskReport()),
+      refusal: ui.taskRefusal,
+      online: session.online,
+    });
+  }
+
   function drawClock() {
     renderClockWarning(clockIsOff() ? Math.round(ui.clockOffsetMs / 60000) : null);
   }
@@ -236,7 +252,7 @@ async function main() {
     drawScreens();
     drawStatus();
     drawShare();
-    renderTask(ui.task);
+    drawTask();
     drawAlerts();
     drawRefused();
     drawClock();
@@ -425,6 +441,64 @@ async function main() {
     }
   });
 
+  // ---- The group leader's reports on the group's task -----------------------------------------
+
+  function setTaskRefusal(entry) {
+    ui.taskRefusal = entry;
+    outbox.remember('taskRefusal', entry).catch(storageFailed);
+  }
+
+  async function reportTask(status, reason = null) {
+    const state = assignmentState(ui.task, pendingTaskReport());
+    if (!state || !state.actions.includes(status)) return false;
+    const taskId = state.assignment.task_id;
+    if (ui.taskRefusal?.task_id === taskId) setTaskRefusal(null);
+    try {
+      await outbox.addTaskStatus({ id: randomId(), task_id: taskId, status, reason });
+      session.flush();
+      notice(session.online ? t('phone.assignment.sending_notice') : t('phone.assignment.queued_notice'));
+    } catch (error) {
+      storageFailed(error);
+      return false;
+    } finally {
+      drawTask();
+    }
+    return true;
+  }
+
+  for (const button of byId('leader-actions').querySelectorAll('button[data-task-status]')) {
+    button.addEventListener('click', () => {
+      const status = button.dataset.taskStatus;
+      if (status !== 'partly_done') {
+        reportTask(status);
+        return;
+      }
+      byId('partly-form').hidden = false;
+      fieldError('partly-error', '');
+      byId('partly-reason').focus();
+    });
+  }
+
+  byId('partly-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reason = byId('partly-reason').value.trim();
+    if (!reason) {
+      fieldError('partly-error', t('phone.assignment.reason_required'));
+      byId('partly-reason').focus();
+      return;
+    }
+    fieldError('partly-error', '');
+    if (await reportTask('partly_done', reason)) {
+      byId('partly-reason').value = '';
+      byId('partly-form').hidden = true;
+    }
+  });
+
+  byId('partly-cancel').addEventListener('click', () => {
+    byId('partly-form').hidden = true;
+    fieldError('partly-error', '');
+  });
+
   // ---- The link, the menu -------------------------------------------------------------------
 
   function begin() {
@@ -469,9 +543,10 @@ async function main() {
 
   byId('forget-device').addEventListener('click', async () => {
     const counts = outbox.counts();
-    const waiting = counts.fixes + counts.reports + counts.answers + counts.photos;
+    const reports = counts.reports + counts.answers + counts.taskReports;
+    const waiting = counts.fixes + reports + counts.photos;
     const question = waiting > 0
-      ? t('phone.forget.confirm_pending', { fixes: counts.fixes, reports: counts.reports + counts.answers, photos: counts.photos })
+      ? t('phone.forget.confirm_pending', { fixes: counts.fixes, reports, photos: counts.photos })
       : t('phone.forget.confirm');
     if (!window.confirm(question)) return;
     setMenu(false);
@@ -480,7 +555,9 @@ async function main() {
     uploader.stop();
     await outbox.forgetAll();
     book.clear();
-    Object.assign(ui, { name: null, task: null, lastFix: null, lastFixAt: 0, clockOffsetMs: 0, showLinkForm: false });
+    Object.assign(ui, {
+      name: null, task: null, taskRefusal: null, lastFix: null, lastFixAt: 0, clockOffsetMs: 0, showLinkForm: false,
+    });
     token = null;
     settings.remove(TOKEN_KEY);
     settings.remove(SHARING_KEY);
@@ -493,6 +570,7 @@ async function main() {
   session.on('state', () => {
     drawStatus();
     drawScreens();
+    drawTask();
   });
   session.on('welcome', (message) => {
     ui.name = message.volunteer?.name || null;
@@ -507,7 +585,7 @@ async function main() {
   session.on('task', (message) => {
     ui.task = message.task || null;
     outbox.remember('task', ui.task).catch(storageFailed);
-    renderTask(ui.task);
+    drawTask();
   });
   session.on('alert', (message) => {
     const { entry, isNew } = book.receive(message);
@@ -525,12 +603,22 @@ async function main() {
     }
   });
   session.on('report_ack', () => notice(t('phone.report.stored')));
+  session.on('task_status_ack', () => notice(t('phone.assignment.stored')));
 
   outbox.on('change', () => {
     drawStatus();
     drawRefused();
+    drawTask();
   });
   outbox.on('dropped', (entry) => {
+    if (entry.kind === 'task_status') {
+      // A report sent again after its answer was lost, where the task already stands: no news.
+      if (!refusalMatters(entry, ui.task)) return;
+      setTaskRefusal({ task_id: entry.task_id, status: entry.status, code: entry.code });
+      drawTask();
+      notice(t('phone.assignment.refused_notice'));
+      return;
+    }
     notice(entry.kind === 'batch' ? t('phone.dropped.notice') : t('phone.refused.notice'));
   });
 
@@ -564,6 +652,7 @@ async function main() {
   // For browser tests: what waits, and a way not to wait for the next 5-second tick.
   window.sweepPhone = {
     pendingFixes: () => outbox.counts().fixes,
+    pendingTaskReports: () => outbox.counts().taskReports,
     flushNow: async () => {
       await outbox.sealAll();
       await session.flush();

@@ -1,6 +1,7 @@
 // The outbox: everything the phone owes the server, kept in durable storage until the server
 // says it has stored it. Positions first go in as loose fixes, then are sealed into numbered
-// batches; reports, answers to alerts and photos wait under the id the phone gave them.
+// batches; reports, answers to alerts, photos and the group leader's reports on the group's
+// task wait under the id the phone gave them.
 // A volunteer's track and clues must survive a lost signal, a reload and a closed tab, so
 // nothing here is deleted before its acknowledgement, or before a refusal that is noted.
 // No DOM here: the storage is passed in (storage.js), so tests/phone-outbox.test.mjs runs it
@@ -27,6 +28,7 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
   const reports = new Map(); // id → record
   const answers = new Map(); // alert_id → record
   const photos = new Map(); // id → record without its blob
+  const taskReports = new Map(); // id → {id, task_id, status, reason, order}
   let dropped = [];
   let order = 0;
   let queue = Promise.resolve();
@@ -64,6 +66,7 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
       reports: pending(reports),
       photos: pending(photos),
       answers: answers.size,
+      taskReports: taskReports.size,
       refused,
     };
   }
@@ -106,7 +109,7 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
 
     /** Reads what the storage holds. */
     open: () => serial(async () => {
-      const [counter, noted, newestFix, fixes, batches, storedReports, storedAnswers, storedPhotos] = await Promise.all([
+      const [counter, noted, newestFix, fixes, batches, storedReports, storedAnswers, storedPhotos, storedTaskReports] = await Promise.all([
         storage.get('meta', 'lastSeq'),
         storage.get('meta', 'dropped'),
         storage.get('meta', 'lastFixTime'),
@@ -115,6 +118,7 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
         storage.all('reports'),
         storage.all('answers'),
         storage.all('photos'),
+        storage.all('task_reports'),
       ]);
       lastSeq = Number.isSafeInteger(counter?.value) ? counter.value : null;
       // A batch kept from before is never numbered again, even if the counter was lost.
@@ -129,7 +133,8 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
       for (const record of storedReports) reports.set(record.id, record);
       for (const record of storedAnswers) answers.set(record.alert_id, record);
       for (const { blob: _blob, ...record } of storedPhotos) photos.set(record.id, record);
-      order = Math.max(0, ...[...reports.values(), ...photos.values()].map((r) => r.order || 0));
+      for (const record of storedTaskReports) taskReports.set(record.id, record);
+      order = Math.max(0, ...[...reports.values(), ...photos.values(), ...taskReports.values()].map((r) => r.order || 0));
       changed();
     }),
 
@@ -282,6 +287,47 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
     /** The volunteer discards a refused report or photo. */
     discard: (kind, id) => (kind === 'photo' ? forget('photos', photos, id) : forget('reports', reports, id)),
 
+    /**
+     * Keeps the group leader's report on the group's task ({id, task_id, status, reason?}),
+     * sent after those kept before it. The same status again, while the last report on that
+     * task waits, is not kept twice; answers whether it was kept.
+     */
+    addTaskStatus: ({ id, task_id, status, reason = null }) => serial(async () => {
+      if (taskReports.has(id)) return false;
+      const last = newestTaskReport(task_id);
+      if (last && last.status === status && (last.reason || null) === (reason || null)) return false;
+      const record = { id, task_id, status, reason: reason || null, order: nextOrder() };
+      await storage.write([{ put: 'task_reports', value: record }]);
+      taskReports.set(id, record);
+      changed();
+      return true;
+    }),
+    /** Task reports to send, oldest first: [{id, task_id, status, reason}]. */
+    pendingTaskStatuses: () => [...taskReports.values()].sort((a, b) => a.order - b.order)
+      .map(({ id, task_id, status, reason }) => ({ id, task_id, status, reason })),
+    /** The newest report on task `taskId` still waiting ({id, task_id, status, reason}), or null. */
+    taskStatusFor: (taskId) => {
+      const record = newestTaskReport(taskId);
+      return record ? { id: record.id, task_id: record.task_id, status: record.status, reason: record.reason } : null;
+    },
+    isPendingTaskStatus: (id) => taskReports.has(id),
+    /** The server stored task report `id`: forget it. */
+    acknowledgeTaskStatus: (id) => forget('task_reports', taskReports, id),
+    /**
+     * The server refused task report `id` (not the leader, a task already finished...): sent
+     * again it would be refused again, so it is dropped and the refusal noted.
+     */
+    dropTaskStatus: (id, code, message = '') => serial(async () => {
+      const record = taskReports.get(id);
+      if (!record) return false;
+      const entry = { kind: 'task_status', key: id, task_id: record.task_id, status: record.status, code, message };
+      await storage.write([{ delete: 'task_reports', key: id }, await note(entry)]);
+      taskReports.delete(id);
+      changed();
+      emit('dropped', entry);
+      return true;
+    }),
+
     /** Saved view state (the last task, the alerts): shown when the app opens with no signal. */
     recall: async (key) => (await storage.get('meta', `view.${key}`))?.value,
     remember: (key, value) => serial(() => storage.write([{ put: 'meta', value: { key: `view.${key}`, value } }])),
@@ -291,7 +337,7 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
      * saved view. The batch counter stays, so numbers are not used again.
      */
     forgetAll: () => serial(async () => {
-      await storage.clear(['fixes', 'batches', 'reports', 'answers', 'photos']);
+      await storage.clear(['fixes', 'batches', 'reports', 'answers', 'photos', 'task_reports']);
       const meta = await storage.all('meta');
       await storage.write(meta.filter((r) => r.key !== 'lastSeq').map((r) => ({ delete: 'meta', key: r.key })));
       looseFixes = 0;
@@ -299,10 +345,19 @@ export function createOutbox({ storage, now = () => Date.now(), fixesPerBatch = 
       reports.clear();
       answers.clear();
       photos.clear();
+      taskReports.clear();
       dropped = [];
       changed();
     }),
   };
+
+  function newestTaskReport(taskId) {
+    let newest = null;
+    for (const record of taskReports.values()) {
+      if (record.task_id === taskId && (!newest || record.order > newest.order)) newest = record;
+    }
+    return newest;
+  }
 
   // A photo record is rewritten with its blob, which only the storage holds.
   async function rewrite(store, record) {

@@ -1,6 +1,6 @@
 // The phone protocol (mobile-api/README.md) over one WebSocket at /mobile/v1/ws: hello with
-// the device token, then the outbox's batches, reports and answers, each resent after every
-// reconnect until the server acknowledges it, and the server's task and alerts handed on.
+// the device token, then the outbox's batches, reports, answers and the group leader's task
+// reports, each resent after every reconnect until the server acknowledges it, and the server's task and alerts handed on.
 // Reconnects with growing pauses (1 s … 30 s, with jitter), at once when asked (the browser
 // came back online), and takes 70 s of silence as a dead socket.
 // No DOM here: the WebSocket class, timers and clock are passed in, so
@@ -28,10 +28,10 @@ export function phoneSocketUrl(location) {
 /**
  * The session. `start()` connects and keeps reconnecting; `stop()` closes for good.
  * Subscribers (`on(type, handler)`) get the server's messages by type (welcome, task, alert,
- * ack, report_ack, answer_ack, error, pong) after the session has dealt with them, and
- * {type: "state", state, refusal}: state is "connecting" (the first attempt), "online" (after
- * welcome), "offline" (waiting to reconnect) or "stopped" (refusal: one of DEVICE_REFUSALS, or
- * null after stop()).
+ * ack, report_ack, answer_ack, task_status_ack, error, pong) after the session has dealt with
+ * them, and {type: "state", state, refusal}: state is "connecting" (the first attempt), "online"
+ * (after welcome), "offline" (waiting to reconnect) or "stopped" (refusal: one of
+ * DEVICE_REFUSALS, or null after stop()).
  */
 export function createPhoneSession({
   url,
@@ -61,7 +61,10 @@ export function createPhoneSession({
   const batchesInFlight = new Set();
   const reportsSent = new Set();
   const answersSent = new Map(); // alert_id → versions sent, in order (acks come in order)
-  const retryAt = new Map(); // "b<seq>", "r<id>", "a<id>" → not before this time
+  // task_id → id of the report on it sent and not yet answered: one at a time per task, so
+  // "done" never overtakes "in progress", and an answer (which names only the task) is matched.
+  const taskReportsSent = new Map();
+  const retryAt = new Map(); // "b<seq>", "r<id>", "a<id>", "t<task_id>" → not before this time
   const readsOwed = new Set();
   let pumping = false;
   let pumpAgain = false;
@@ -134,6 +137,7 @@ export function createPhoneSession({
     batchesInFlight.clear();
     reportsSent.clear();
     answersSent.clear();
+    taskReportsSent.clear();
     if (ws) {
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
       try {
@@ -200,6 +204,17 @@ export function createPhoneSession({
           if (!send(message)) return;
           answersSent.set(record.alert_id, [...sent, record.version]);
         }
+        const taskSeen = new Set();
+        for (const record of outbox.pendingTaskStatuses()) {
+          // Only the oldest report on each task goes out; the next one after its answer.
+          if (taskSeen.has(record.task_id)) continue;
+          taskSeen.add(record.task_id);
+          if (taskReportsSent.has(record.task_id) || waiting(`t${record.task_id}`)) continue;
+          const message = { type: 'task_status', task_id: record.task_id, status: record.status };
+          if (record.reason) message.reason = record.reason;
+          if (!send(message)) return;
+          taskReportsSent.set(record.task_id, record.id);
+        }
         for (const seq of outbox.batchSeqs()) {
           if (batchesInFlight.size >= BATCHES_IN_FLIGHT) break;
           if (batchesInFlight.has(seq) || waiting(`b${seq}`)) continue;
@@ -253,6 +268,14 @@ export function createPhoneSession({
         dispatcher.emit('answer_ack', { ...message, latest: latest || outbox.answerVersion(message.alert_id) === null });
         return;
       }
+      case 'task_status_ack': {
+        const id = taskReportsSent.get(message.task_id);
+        taskReportsSent.delete(message.task_id);
+        if (id !== undefined) await outbox.acknowledgeTaskStatus(id);
+        dispatcher.emit('task_status_ack', message);
+        await pump();
+        return;
+      }
       case 'error':
         await refused(message);
         dispatcher.emit('error', message);
@@ -289,6 +312,13 @@ export function createPhoneSession({
       sent.shift();
       if (later) retryAt.set(`a${error.id}`, now() + RETRY_AFTER_MS);
       else await outbox.dropAnswer(error.id, code, error.message);
+    } else if (error.id && taskReportsSent.has(error.id)) {
+      // A task report's refusal names the task.
+      const reportId = taskReportsSent.get(error.id);
+      taskReportsSent.delete(error.id);
+      if (later) retryAt.set(`t${error.id}`, now() + RETRY_AFTER_MS);
+      else await outbox.dropTaskStatus(reportId, code, error.message);
+      await pump();
     }
   }
 

@@ -1,7 +1,7 @@
 // Where the phone keeps what must outlive the page: the outbox (fixes, batches, reports,
-// answers, photos) and the last task and alerts shown. Two implementations of one small
-// interface: IndexedDB in the browser, and memory (the fallback when a browser refuses
-// IndexedDB, and the stand-in the tests use).
+// answers, photos, the leader's task reports) and the last task and alerts shown. Two
+// implementations of one small interface: IndexedDB in the browser, and memory (the fallback
+// when a browser refuses IndexedDB, and the stand-in the tests use).
 //
 // The interface (every method returns a promise):
 //   all(store)     every record of a store, in key order
@@ -19,10 +19,12 @@ export const KEYS = {
   reports: 'id', // reports to the case log, kept until report_ack
   answers: 'alert_id', // answers to alerts, kept until answer_ack
   photos: 'id', // photos (Blobs) with their upload parameters, kept until stored
+  task_reports: 'id', // the group leader's reports on the group's task, kept until task_status_ack
 };
 
 const DB_NAME = 'sweep-phone';
-const DB_VERSION = 1;
+// 2: the store task_reports (an upgrade adds the stores a database lacks; nothing else changes).
+const DB_VERSION = 2;
 
 const copy = (value) => (typeof structuredClone === 'function' ? structuredClone(value) : value);
 

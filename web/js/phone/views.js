@@ -1,7 +1,9 @@
-// What the phone app shows: the status bar, the task, the alerts, and what the server refused.
+// What the phone app shows: the status bar, the task (with the group's assignment and the
+// leader's buttons), the alerts, and what the server refused.
 // Every function here draws from state it is given; app.js decides when.
 
 import { byId, h } from '../dom.js';
+import { fieldTaskStatusLabel, searchTypeLabel, taskNumberText } from '../field-tasks.js';
 import { getLanguage, t } from '../i18n.js';
 import { formatClock } from '../time.js';
 
@@ -37,9 +39,10 @@ export function renderStatus({ state, refusal, linked, name, sharing, counts }) 
   const pending = byId('pending-count');
   pending.textContent = String(counts.fixes);
   pending.dataset.fixes = String(counts.fixes);
-  byId('pending-reports').textContent = String(counts.reports + counts.answers);
+  const reports = counts.reports + counts.answers + (counts.taskReports || 0);
+  byId('pending-reports').textContent = String(reports);
   byId('pending-photos').textContent = String(counts.photos);
-  byId('pending').dataset.empty = String(counts.fixes + counts.reports + counts.answers + counts.photos === 0);
+  byId('pending').dataset.empty = String(counts.fixes + reports + counts.photos === 0);
 }
 
 /** The clock warning, when the phone's clock is far from the server's. */
@@ -49,10 +52,15 @@ export function renderClockWarning(offsetMinutes) {
   if (offsetMinutes !== null) warning.textContent = t('phone.clock.off', { minutes: Math.abs(offsetMinutes) });
 }
 
-/** The current task, or "no task yet". */
-export function renderTask(task) {
+/**
+ * The current task, or "no task yet". `assignment`: the group's assignment as
+ * assignment.js's assignmentState gives it (null without one); `refusal`: a refused report
+ * on it to tell the leader ({status, code}); `online`: whether a report goes out now.
+ */
+export function renderTask(task, { assignment = null, refusal = null, online = false } = {}) {
   byId('task-none').hidden = Boolean(task);
   byId('task-body').hidden = !task;
+  renderAssignment(task ? assignment : null, refusal, online);
   if (!task) return;
   byId('task-case').textContent = task.case_name || '';
   byId('task-operation').textContent = task.operation_name || '';
@@ -68,6 +76,69 @@ export function renderTask(task) {
   }
   byId('task-updated').textContent = task.updated_at
     ? t('phone.task.updated', { time: formatClock(task.updated_at, getLanguage()) }) : '';
+}
+
+function refusedText(code) {
+  switch (code) {
+    case 'not_group_leader':
+      return t('phone.assignment.refused.not_leader');
+    case 'invalid_transition':
+      return t('phone.assignment.refused.transition');
+    case 'unknown_task':
+      return t('phone.assignment.refused.unknown');
+    case 'reason_required':
+      return t('phone.assignment.refused.reason');
+    default:
+      return t('phone.assignment.refused.other', { code: code || '?' });
+  }
+}
+
+// The assignment: number and title, search type, status, squares in order as big chips, places,
+// and for the leader the buttons the status allows (each button[data-task-status] stays in the
+// page, hidden when it does not apply).
+function renderAssignment(state, refusal, online) {
+  const block = byId('assignment');
+  block.hidden = !state;
+  if (!state) {
+    byId('partly-form').hidden = true;
+    return;
+  }
+  const { assignment } = state;
+  block.dataset.taskId = assignment.task_id;
+  block.dataset.status = state.status;
+  byId('assignment-number').textContent = Number.isFinite(assignment.number) ? taskNumberText(assignment.number) : '';
+  byId('assignment-title').textContent = assignment.title || '';
+  byId('assignment-type').textContent = searchTypeLabel(assignment.search_type);
+  const status = byId('assignment-status');
+  status.textContent = fieldTaskStatusLabel(state.status);
+  status.dataset.status = state.status;
+  const squares = Array.isArray(assignment.squares) ? assignment.squares : [];
+  byId('assignment-squares-block').hidden = squares.length === 0;
+  byId('assignment-squares').replaceChildren(...squares.map((label, index) => h('li', { className: 'square-chip' },
+    h('span', { className: 'square-chip-n', text: String(index + 1) }),
+    h('span', { className: 'square-chip-label', text: String(label) }))));
+  const places = Array.isArray(assignment.places) ? assignment.places : [];
+  byId('assignment-places-block').hidden = places.length === 0;
+  byId('assignment-places').replaceChildren(...places.map((place) => h('li', { text: String(place) })));
+
+  byId('leader-actions').hidden = state.actions.length === 0;
+  for (const button of byId('leader-actions').querySelectorAll('button[data-task-status]')) {
+    button.hidden = !state.actions.includes(button.dataset.taskStatus);
+  }
+  if (!state.actions.includes('partly_done')) byId('partly-form').hidden = true;
+
+  const pending = byId('assignment-pending');
+  pending.hidden = !state.pending;
+  if (state.pending) {
+    const words = { status: fieldTaskStatusLabel(state.pending) };
+    pending.textContent = online ? t('phone.assignment.sending', words) : t('phone.assignment.queued', words);
+  }
+  const refused = byId('assignment-refused');
+  const shown = refusal && refusal.task_id === assignment.task_id ? refusal : null;
+  refused.hidden = !shown;
+  if (shown) {
+    refused.textContent = t('phone.assignment.refused', { status: fieldTaskStatusLabel(shown.status), reason: refusedText(shown.code) });
+  }
 }
 
 function answerText(entry) {
