@@ -50,18 +50,32 @@ pub async fn add(
     Path(operation): Path<Uuid>,
     Json(request): Json<NewArea>,
 ) -> ApiResult<(StatusCode, Json<Area>)> {
-    let name = request.name.trim();
+    let mut tx = state.db.begin().await?;
+    let created = insert(&mut tx, operation, &request.name, &request.geometry, auth.principal.user_id).await?;
+    area_added(&mut tx, &auth.principal, address, operation, &created).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Adds an area to an operation: a valid GeoJSON Polygon of at most 2,500 km².
+async fn insert(
+    conn: &mut sqlx::PgConnection,
+    operation: Uuid,
+    name: &str,
+    geometry: &Value,
+    by: Uuid,
+) -> ApiResult<Area> {
+    let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::invalid_field("name", "a name has 1 to 200 characters"));
     }
-    if request.geometry.get("type").and_then(Value::as_str) != Some("Polygon") {
+    if geometry.get("type").and_then(Value::as_str) != Some("Polygon") {
         return Err(ApiError::invalid_field("geometry", "a GeoJSON Polygon"));
     }
-    let mut tx = state.db.begin().await?;
     let case: Option<Uuid> =
         sqlx::query_scalar("SELECT case_id FROM operations WHERE id = $1 AND status <> 'finished'")
             .bind(operation)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some(case) = case else { return Err(ApiError::not_found("operation")) };
     // Checked in SQL first, so a shape PostGIS cannot read is a 422, not a failed insert.
@@ -73,8 +87,8 @@ pub async fn add(
                 coalesce(ST_Area(geom::geography), 0)
          FROM g",
     )
-    .bind(request.geometry.to_string())
-    .fetch_one(&mut *tx)
+    .bind(geometry.to_string())
+    .fetch_one(&mut *conn)
     .await
     .map_err(|error| match error {
         sqlx::Error::Database(_) => {
@@ -91,7 +105,7 @@ pub async fn add(
     if area_m2 > MAX_AREA_M2 {
         return Err(ApiError::invalid_field("geometry", "an area is at most 2,500 km²: split it"));
     }
-    let created: Area = sqlx::query_as(
+    Ok(sqlx::query_as(
         "INSERT INTO search_areas (case_id, operation_id, name, geom, created_by)
          VALUES ($1, $2, $3, ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326), $5)
          RETURNING id, name, ST_Area(geom::geography) AS area_m2",
@@ -99,16 +113,71 @@ pub async fn add(
     .bind(case)
     .bind(operation)
     .bind(name)
-    .bind(request.geometry.to_string())
-    .bind(auth.principal.user_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    .bind(geometry.to_string())
+    .bind(by)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+async fn area_added(
+    conn: &mut sqlx::PgConnection,
+    principal: &crate::auth::Principal,
+    address: Option<std::net::IpAddr>,
+    operation: Uuid,
+    area: &Area,
+) -> ApiResult<()> {
     AuditEvent::new("operation.area")
         .on("operation", operation)
-        .details(json!({ "area": created.id, "name": name }))
-        .write(&mut *tx, &auth.principal.actor(), address)
+        .details(json!({ "area": area.id, "name": area.name }))
+        .write(&mut *conn, &principal.actor(), address)
         .await?;
-    crate::realtime::announce(&mut *tx, &crate::realtime::Notice::OperationChanged { operation_id: operation }).await?;
+    crate::realtime::announce(&mut *conn, &crate::realtime::Notice::OperationChanged { operation_id: operation })
+        .await?;
+    Ok(())
+}
+
+/// The name of an imported area.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Its name (default: the file's, else "Area").
+    pub name: Option<String>,
+}
+
+/// Imports an area from a file: KML (the first Polygon, or a closed LineString) or GPX (the
+/// first route, else the first track segment, closed into a polygon); the body is the file.
+#[utoipa::path(post, path = "/api/operations/{id}/areas/import", tag = "operations",
+    params(("id" = Uuid, Path, description = "Operation id"), ImportQuery),
+    request_body(content = String, content_type = "application/vnd.google-earth.kml+xml"),
+    responses((status = 201, body = Area), (status = 404, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageOperations>,
+    Path(operation): Path<Uuid>,
+    Query(query): Query<ImportQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Area>)> {
+    // An XML type, never one a form on another site can send with the console's cookie.
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let xml_types = ["application/vnd.google-earth.kml+xml", "application/gpx+xml", "application/xml", "text/xml"];
+    if !xml_types.contains(&essence.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the KML or GPX file as the body, with its XML Content-Type",
+        ));
+    }
+    let outline = super::outline::read(&body).map_err(|problem| ApiError::invalid("invalid_file", problem))?;
+    let name = query.name.or(outline.name).unwrap_or_else(|| "Area".to_string());
+    let ring: Vec<[f64; 2]> = outline.ring;
+    let geometry = json!({ "type": "Polygon", "coordinates": [ring] });
+    let mut tx = state.db.begin().await?;
+    let created = insert(&mut tx, operation, &name, &geometry, auth.principal.user_id).await?;
+    area_added(&mut tx, &auth.principal, address, operation, &created).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

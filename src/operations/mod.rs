@@ -9,6 +9,7 @@ pub mod grid;
 mod handlers;
 mod map;
 pub mod operation;
+pub mod outline;
 pub mod policy;
 pub mod probability;
 mod task_handlers;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::leave))
         .routes(routes!(handlers::volunteers))
         .routes(routes!(areas::add, areas::list))
+        .routes(routes!(areas::import))
         .routes(routes!(areas::grid))
         .routes(routes!(areas::squares))
         .routes(routes!(areas::recompute))

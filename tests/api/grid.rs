@@ -164,3 +164,45 @@ async fn shapes_that_are_not_areas_and_impossible_sizes_are_refused() {
         .unwrap();
     expect_error(tiny, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
 }
+
+#[tokio::test]
+async fn areas_are_imported_from_kml_and_gpx_files() {
+    let app = spawn_app().await;
+    let (_, operation, _, coordinator) = case_with_operation(&app).await;
+    let url = app.at(&format!("/api/operations/{operation}/areas/import"));
+    let kml = r#"<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>Квадрат из CalTopo</name>
+        <Polygon><outerBoundaryIs><LinearRing><coordinates>36.79,56.09,0 36.81,56.09,0 36.81,56.1,0 36.79,56.1,0 36.79,56.09,0</coordinates>
+        </LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"#;
+    let imported = coordinator
+        .post(&url)
+        .header("content-type", "application/vnd.google-earth.kml+xml")
+        .body(kml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::CREATED);
+    let area = json_body(imported).await;
+    assert_eq!(area["name"], "Квадрат из CalTopo");
+    assert!((area["area_m2"].as_f64().unwrap() - 1.38e6).abs() < 0.05e6, "{area}");
+
+    let gpx = r#"<gpx version="1.1"><trk><trkseg><trkpt lat="56.12" lon="36.79"/><trkpt lat="56.12" lon="36.80"/>
+        <trkpt lat="56.125" lon="36.80"/><trkpt lat="56.125" lon="36.79"/></trkseg></trk></gpx>"#;
+    let walked = coordinator
+        .post(format!("{url}?name=Обход"))
+        .header("content-type", "application/gpx+xml")
+        .body(gpx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(walked.status(), StatusCode::CREATED);
+    assert_eq!(json_body(walked).await["name"], "Обход");
+    let areas =
+        json_body(coordinator.get(app.at(&format!("/api/operations/{operation}/areas"))).send().await.unwrap()).await;
+    assert_eq!(areas.as_array().unwrap().len(), 2);
+
+    let plain = coordinator.post(&url).header("content-type", "text/plain").body(kml).send().await.unwrap();
+    expect_error(plain, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let point = r#"<kml><Placemark><Point><coordinates>36.8,56.1</coordinates></Point></Placemark></kml>"#;
+    let nothing = coordinator.post(&url).header("content-type", "application/xml").body(point).send().await.unwrap();
+    expect_error(nothing, StatusCode::UNPROCESSABLE_ENTITY, "invalid_file").await;
+}

@@ -123,6 +123,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/volunteers", Only(STAFF)),
     ("POST", "/api/operations/{id}/areas", Only(STAFF)),
     ("GET", "/api/operations/{id}/areas", Only(STAFF)),
+    ("POST", "/api/operations/{id}/areas/import", Only(STAFF)),
     ("POST", "/api/areas/{id}/grid", Only(STAFF)),
     ("GET", "/api/operations/{id}/squares", Only(STAFF)),
     ("POST", "/api/operations/{id}/coverage/recompute", Only(STAFF)),
