@@ -3,6 +3,7 @@
 
 mod areas;
 pub mod coverage;
+mod export;
 mod field_alert_handlers;
 pub mod field_alerts;
 pub mod grid;
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::volunteers))
         .routes(routes!(areas::add, areas::list))
         .routes(routes!(areas::import))
+        .routes(routes!(export::export))
         .routes(routes!(areas::grid))
         .routes(routes!(areas::squares))
         .routes(routes!(areas::recompute))

@@ -59,7 +59,7 @@ pub struct VolunteerTrack {
 
 impl VolunteerTrack {
     /// Index ranges of the segments: split where the volunteer was silent for a while.
-    fn segments(&self) -> Vec<std::ops::Range<usize>> {
+    pub fn segments(&self) -> Vec<std::ops::Range<usize>> {
         let mut segments = Vec::new();
         let mut start = 0;
         for i in 1..self.times.len() {
@@ -76,7 +76,8 @@ impl VolunteerTrack {
 }
 
 /// The fixes of each volunteer in `scope` (rows of volunteer, from, to).
-async fn tracks(
+/// The fixes of each volunteer in `scope_sql` (rows of volunteer_id, since, until; $1 is `id`).
+pub async fn tracks(
     conn: &mut PgConnection,
     scope_sql: &str,
     id: Uuid,
@@ -106,21 +107,30 @@ async fn tracks(
     .await
 }
 
-fn xml_escape(text: &str) -> String {
+/// Text safe inside XML.
+pub fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn time_of(seconds: f64) -> DateTime<Utc> {
+/// A time from Unix seconds.
+pub fn time_of(seconds: f64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros((seconds * 1e6).round() as i64).unwrap_or_default()
 }
 
 /// GPX 1.1: a track per volunteer, a segment per stretch without a long gap.
 pub fn gpx(title: &str, tracks: &[VolunteerTrack]) -> String {
+    gpx_with(title, "", tracks, "")
+}
+
+/// GPX 1.1 with routes (`<rte>`, before the tracks, as the schema orders them) and more tracks
+/// (area outlines) after the volunteers'.
+pub fn gpx_with(title: &str, routes: &str, tracks: &[VolunteerTrack], more_tracks: &str) -> String {
     use std::fmt::Write;
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gpx version=\"1.1\" creator=\"Sweep\" xmlns=\"http://www.topografix.com/GPX/1/1\">\n",
     );
     let _ = writeln!(out, "  <metadata><name>{}</name></metadata>", xml_escape(title));
+    out.push_str(routes);
     for track in tracks {
         let _ = writeln!(out, "  <trk><name>{}</name>", xml_escape(&track.name));
         for segment in track.segments() {
@@ -137,6 +147,7 @@ pub fn gpx(title: &str, tracks: &[VolunteerTrack]) -> String {
         }
         out.push_str("  </trk>\n");
     }
+    out.push_str(more_tracks);
     out.push_str("</gpx>\n");
     out
 }

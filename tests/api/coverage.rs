@@ -367,3 +367,48 @@ async fn a_tasks_search_is_its_own_sortie_with_the_tasks_sweep_width() {
         .unwrap();
     assert_eq!(sortie, (format!("task:{task_id}"), 40.0));
 }
+
+#[tokio::test]
+async fn an_operation_exports_its_areas_squares_and_tracks_as_geojson_kml_and_gpx() {
+    let search = search().await;
+    let (lat, lon) = search.centre;
+    search
+        .volunteer_sends(
+            "exported",
+            walk(Utc::now() - Duration::hours(1), lat - 500.0 / METRES_PER_DEGREE, lon, 1000.0, 1.2, 5, 5.0),
+        )
+        .await;
+    search.square().await;
+    let url = |format: &str| search.app.at(&format!("/api/operations/{}/export?format={format}", search.operation));
+
+    let geo = search.coordinator.get(url("geojson")).send().await.unwrap();
+    assert_eq!(geo.headers()["content-type"], "application/geo+json");
+    let geo: Value = serde_json::from_str(&geo.text().await.unwrap()).unwrap();
+    let kinds: std::collections::BTreeSet<&str> =
+        geo["features"].as_array().unwrap().iter().map(|f| f["properties"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["area", "square", "track"]);
+    let covered = geo["features"].as_array().unwrap().iter().find(|f| f["id"] == search.square).unwrap();
+    assert!(covered["properties"]["geometric"].as_f64().unwrap() > 0.07);
+
+    let kml = search.coordinator.get(url("kml")).send().await.unwrap().text().await.unwrap();
+    let mut reader = quick_xml::Reader::from_str(&kml);
+    let mut placemarks = 0;
+    loop {
+        match reader.read_event().expect("well-formed KML") {
+            quick_xml::events::Event::Start(e) if e.local_name().as_ref() == b"Placemark" => placemarks += 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    let squares = geo["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "square").count();
+    assert_eq!(placemarks, 1 + squares + 1, "the area, every square, the track");
+    assert!(kml.contains("<Data name=\"coverage\">"));
+
+    let gpx = search.coordinator.get(url("gpx")).send().await.unwrap().text().await.unwrap();
+    let parsed = sweep::tracking::gpx::parse(gpx.as_bytes(), Utc::now()).expect("valid GPX");
+    assert_eq!(parsed.tracks, 2, "the volunteer's track and the area's outline");
+    assert_eq!(parsed.segments[0].len(), 168, "every fix of the walk");
+
+    let bad = search.coordinator.get(url("shp")).send().await.unwrap();
+    crate::helpers::expect_error(bad, StatusCode::BAD_REQUEST, "invalid_format").await;
+}
