@@ -171,10 +171,17 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     ];
     let mut group_ids = Vec::new();
     for (name, instructions) in groups {
-        let id =
-            crate::operations::operation::save_group(&mut tx, operation, None, Some(name), Some(instructions), &andrey)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let id = crate::operations::operation::save_group(
+            &mut tx,
+            operation,
+            None,
+            Some(name),
+            Some(instructions),
+            Some("канал 3"),
+            &andrey,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         group_ids.push(id);
     }
     for (i, (login, _)) in DEMO_VOLUNTEERS.iter().enumerate() {

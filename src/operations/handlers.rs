@@ -133,6 +133,7 @@ pub async fn update(
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
     let details = json!({ "name": patch.name, "status": patch.status, "meeting_point_id": patch.meeting_point_id,
+                          "leader_id": patch.leader_id,
                           "sweep_width_m": patch.sweep_width_m, "max_accuracy_m": patch.max_accuracy_m,
                           "max_speed_mps": patch.max_speed_mps, "max_gap_s": patch.max_gap_s });
     operation::update(&mut tx, id, patch, &author(&auth.principal)).await?;
@@ -156,6 +157,8 @@ pub struct GroupRequest {
     pub instructions: Option<String>,
     /// Its leader: one of its members (changing a group only).
     pub leader_id: Option<Uuid>,
+    /// Its radio channel or call signs (empty clears them).
+    pub radio: Option<String>,
 }
 
 /// Adds a group to an operation.
@@ -179,6 +182,7 @@ pub async fn add_group(
         None,
         request.name.as_deref(),
         request.instructions.as_deref(),
+        request.radio.as_deref(),
         &author(&auth.principal),
     )
     .await?;
@@ -201,13 +205,18 @@ pub async fn update_group(
     Json(request): Json<GroupRequest>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
-    if request.name.is_some() || request.instructions.is_some() || request.leader_id.is_none() {
+    if request.name.is_some()
+        || request.instructions.is_some()
+        || request.radio.is_some()
+        || request.leader_id.is_none()
+    {
         operation::save_group(
             &mut tx,
             id,
             Some(group),
             request.name.as_deref(),
             request.instructions.as_deref(),
+            request.radio.as_deref(),
             &author(&auth.principal),
         )
         .await?;
@@ -301,4 +310,48 @@ pub async fn volunteers(
     .fetch_all(&state.db)
     .await?;
     Ok(Json(list))
+}
+
+/// Equipment handed to a group.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEquipment {
+    /// What.
+    pub item: String,
+    /// How many (default 1).
+    pub quantity: Option<i32>,
+}
+
+/// Hands equipment to a group (written into the case's log).
+#[utoipa::path(post, path = "/api/operations/{id}/groups/{group_id}/equipment", tag = "operations",
+    params(("id" = Uuid, Path, description = "Operation id"), ("group_id" = Uuid, Path, description = "Group id")),
+    request_body = NewEquipment,
+    responses((status = 201, body = Operation), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn issue_equipment(
+    State(state): State<AppState>,
+    auth: Authorized<ManageOperations>,
+    Path((id, group)): Path<(Uuid, Uuid)>,
+    Json(request): Json<NewEquipment>,
+) -> ApiResult<(StatusCode, Json<Operation>)> {
+    let mut tx = state.db.begin().await?;
+    super::equipment::issue(&mut tx, id, group, &request.item, request.quantity.unwrap_or(1), &author(&auth.principal))
+        .await?;
+    let answer = answer(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, answer))
+}
+
+/// Takes equipment back from a group (written into the case's log).
+#[utoipa::path(post, path = "/api/equipment/{id}/return", tag = "operations", params(("id" = Uuid, Path, description = "Equipment id")),
+    responses((status = 200, body = Operation), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn return_equipment(
+    State(state): State<AppState>,
+    auth: Authorized<ManageOperations>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Operation>> {
+    let mut tx = state.db.begin().await?;
+    let operation = super::equipment::give_back(&mut tx, id, &author(&auth.principal)).await?;
+    let answer = answer(&mut tx, operation).await?;
+    tx.commit().await?;
+    Ok(answer)
 }

@@ -3,6 +3,7 @@
 
 mod areas;
 pub mod coverage;
+pub mod equipment;
 mod export;
 mod field_alert_handlers;
 pub mod field_alerts;
@@ -31,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::update_group))
         .routes(routes!(handlers::join))
         .routes(routes!(handlers::leave))
+        .routes(routes!(handlers::issue_equipment))
+        .routes(routes!(handlers::return_equipment))
         .routes(routes!(handlers::volunteers))
         .routes(routes!(areas::add, areas::list))
         .routes(routes!(areas::import))

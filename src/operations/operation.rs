@@ -43,6 +43,10 @@ pub struct Operation {
     pub status: OperationStatus,
     /// The meeting point (headquarters), one of the case's.
     pub meeting_point_id: Option<Uuid>,
+    /// The search leader.
+    pub leader_id: Option<Uuid>,
+    /// Their name.
+    pub leader_name: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -78,6 +82,11 @@ pub struct Group {
     pub instructions: Option<String>,
     /// Its leader, who reports its task's progress.
     pub leader_id: Option<Uuid>,
+    /// Its radio channel or call signs.
+    pub radio: Option<String>,
+    /// The equipment handed to it (returned items too).
+    #[sqlx(skip)]
+    pub equipment: Vec<super::equipment::Equipment>,
 }
 
 /// A volunteer in an operation.
@@ -101,6 +110,8 @@ struct OperationRow {
     name: String,
     status: OperationStatus,
     meeting_point_id: Option<Uuid>,
+    leader_id: Option<Uuid>,
+    leader_name: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     sweep_width_m: f32,
@@ -113,9 +124,10 @@ struct OperationRow {
 }
 
 const SELECT_OPERATION: &str = "SELECT o.id, o.case_id, c.full_name AS case_name, o.name, o.status, o.meeting_point_id,
+        o.leader_id, l.display_name AS leader_name,
         o.created_at, o.updated_at, o.sweep_width_m, o.max_accuracy_m, o.max_speed_mps, o.max_gap_s,
         o.off_task_after_s, o.off_task_margin_m, o.silent_after_s
- FROM operations o JOIN cases c ON c.id = o.case_id";
+ FROM operations o JOIN cases c ON c.id = o.case_id LEFT JOIN users l ON l.id = o.leader_id";
 
 /// One operation with its groups and current members.
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Operation>> {
@@ -123,11 +135,15 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Oper
         sqlx::query_as(&format!("{SELECT_OPERATION} WHERE o.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
     let Some(row) = row else { return Ok(None) };
     let groups: Vec<Group> = sqlx::query_as(
-        "SELECT id, name, instructions, leader_id FROM operation_groups WHERE operation_id = $1 ORDER BY created_at, name",
+        "SELECT id, name, instructions, leader_id, radio FROM operation_groups WHERE operation_id = $1 ORDER BY created_at, name",
     )
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
+    let mut groups = groups;
+    for group in &mut groups {
+        group.equipment = super::equipment::of_group(&mut *conn, group.id).await?;
+    }
     let members: Vec<Member> = sqlx::query_as(
         "SELECT m.volunteer_id, u.display_name AS name, m.group_id, m.joined_at
          FROM operation_members m JOIN users u ON u.id = m.volunteer_id
@@ -143,6 +159,8 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Oper
         name: row.name,
         status: row.status,
         meeting_point_id: row.meeting_point_id,
+        leader_id: row.leader_id,
+        leader_name: row.leader_name,
         created_at: row.created_at,
         updated_at: row.updated_at,
         sweep_width_m: row.sweep_width_m,
@@ -265,6 +283,8 @@ pub struct OperationPatch {
     pub status: Option<OperationStatus>,
     /// A new meeting point (one of the case's).
     pub meeting_point_id: Option<Uuid>,
+    /// The search leader (an enabled account of the team's staff or a volunteer).
+    pub leader_id: Option<Uuid>,
     /// Sweep width, metres (1 to 500): the coverage is computed again.
     pub sweep_width_m: Option<f32>,
     /// Fixes less accurate than this (metres, 1 to 1,000) do not count.
@@ -325,6 +345,22 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
     let name = patch.name.as_deref().map(|n| check_name("name", n, 200)).transpose()?;
     patch.check_search_settings()?;
     check_meeting_point(conn, case_id, patch.meeting_point_id).await?;
+    if let Some(leader) = patch.leader_id {
+        let fits: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL AND role <> 'police_liaison')",
+        )
+        .bind(leader)
+        .fetch_one(&mut *conn)
+        .await?;
+        if !fits {
+            return Err(ApiError::invalid_field("leader_id", "the search leader is an enabled account of the team"));
+        }
+        sqlx::query("UPDATE operations SET leader_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(leader)
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query(
         "UPDATE operations SET name = coalesce($2, name), status = coalesce($3, status),
              meeting_point_id = coalesce($4, meeting_point_id),
@@ -359,7 +395,7 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
             .execute(&mut *conn)
             .await?;
     }
-    let details = json!({ "event": "operation_changed", "name": name, "status": patch.status,
+    let details = json!({ "event": "operation_changed", "name": name, "status": patch.status, "leader": patch.leader_id,
                           "meeting_point_id": patch.meeting_point_id, "sweep_width_m": patch.sweep_width_m,
                           "max_accuracy_m": patch.max_accuracy_m, "max_speed_mps": patch.max_speed_mps,
                           "max_gap_s": patch.max_gap_s });
@@ -395,8 +431,12 @@ pub async fn save_group(
     group: Option<Uuid>,
     name: Option<&str>,
     instructions: Option<&str>,
+    radio: Option<&str>,
     author: &Author,
 ) -> ApiResult<Uuid> {
+    if radio.is_some_and(|r| r.chars().count() > 200) {
+        return Err(ApiError::invalid_field("radio", "at most 200 characters"));
+    }
     open_operation(conn, operation).await?;
     let name = name.map(|n| check_name("name", n, 100)).transpose()?;
     let instructions = instructions.map(str::trim).map(str::to_string);
@@ -407,24 +447,32 @@ pub async fn save_group(
         None => {
             let Some(name) = &name else { return Err(ApiError::invalid_field("name", "a group needs a name")) };
             sqlx::query_scalar(
-                "INSERT INTO operation_groups (operation_id, name, instructions) VALUES ($1, $2, nullif($3, '')) RETURNING id",
+                "INSERT INTO operation_groups (operation_id, name, instructions, radio)
+                 VALUES ($1, $2, nullif($3, ''), nullif(trim($4), '')) RETURNING id",
             )
             .bind(operation)
             .bind(name)
             .bind(&instructions)
+            .bind(radio)
             .fetch_optional(&mut *conn)
             .await
-            .on_constraint("operation_groups_name_key", "name", "this operation has a group of that name")?
+            .on_constraint(
+                "operation_groups_name_key",
+                "name",
+                "this operation has a group of that name",
+            )?
         }
         Some(group) => sqlx::query_scalar(
             "UPDATE operation_groups SET name = coalesce($3, name),
-                 instructions = CASE WHEN $4::text IS NULL THEN instructions ELSE nullif($4, '') END, updated_at = now()
+                 instructions = CASE WHEN $4::text IS NULL THEN instructions ELSE nullif($4, '') END,
+                 radio = CASE WHEN $5::text IS NULL THEN radio ELSE nullif(trim($5), '') END, updated_at = now()
              WHERE id = $2 AND operation_id = $1 RETURNING id",
         )
         .bind(operation)
         .bind(group)
         .bind(&name)
         .bind(&instructions)
+        .bind(radio)
         .fetch_optional(&mut *conn)
         .await
         .on_constraint("operation_groups_name_key", "name", "this operation has a group of that name")?,
@@ -432,7 +480,7 @@ pub async fn save_group(
     let Some(id) = id else { return Err(ApiError::not_found("group")) };
     let event = if group.is_some() { "group_changed" } else { "group_created" };
     let text = name.clone().unwrap_or_else(|| "~".into());
-    record(conn, operation, author, text, json!({ "event": event, "group": id, "name": name })).await?;
+    record(conn, operation, author, text, json!({ "event": event, "group": id, "name": name, "radio": radio })).await?;
     Ok(id)
 }
 

@@ -121,6 +121,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/operations/{id}/alerts", Only(STAFF)),
     ("POST", "/api/operations/{id}/alerts", Only(STAFF)),
     ("GET", "/api/volunteers", Only(STAFF)),
+    ("POST", "/api/operations/{id}/groups/{group_id}/equipment", Only(STAFF)),
+    ("POST", "/api/equipment/{id}/return", Only(STAFF)),
     ("POST", "/api/operations/{id}/areas", Only(STAFF)),
     ("GET", "/api/operations/{id}/areas", Only(STAFF)),
     ("POST", "/api/operations/{id}/areas/import", Only(STAFF)),

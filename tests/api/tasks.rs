@@ -161,3 +161,51 @@ async fn the_group_leader_sees_the_task_on_the_phone_and_reports_its_progress() 
         (Some("partly_done"), Some("Ручей разлился"))
     );
 }
+
+#[tokio::test]
+async fn an_operation_has_a_search_leader_and_its_groups_radio_channels_and_equipment_handed_out_and_back() {
+    let app = spawn_app().await;
+    let (case_id, operation, group, coordinator) = case_with_operation(&app).await;
+    let leader = app.create_user("vektor", sweep::auth::Role::Coordinator).await;
+    let led = coordinator
+        .patch(app.at(&format!("/api/operations/{operation}")))
+        .json(&json!({"leader_id": leader}))
+        .send()
+        .await;
+    let led = json_body(led.unwrap()).await;
+    assert_eq!(led["leader_name"], "Test vektor");
+    let radio = coordinator
+        .patch(app.at(&format!("/api/operations/{operation}/groups/{group}")))
+        .json(&json!({"radio": "канал 3, позывной «Сокол»"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body(radio).await["groups"][0]["radio"], "канал 3, позывной «Сокол»");
+
+    let issue = coordinator
+        .post(app.at(&format!("/api/operations/{operation}/groups/{group}/equipment")))
+        .json(&json!({"item": "Рация Motorola", "quantity": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issue.status(), StatusCode::CREATED);
+    let operation_now = json_body(issue).await;
+    let item = &operation_now["groups"][0]["equipment"][0];
+    assert_eq!((item["item"].as_str(), item["quantity"].as_i64()), (Some("Рация Motorola"), Some(2)));
+    let back = |id: &str| coordinator.post(app.at(&format!("/api/equipment/{id}/return"))).send();
+    let id = item["id"].as_str().unwrap();
+    let returned = json_body(back(id).await.unwrap()).await;
+    assert!(returned["groups"][0]["equipment"][0]["returned_at"].is_string());
+    expect_error(back(id).await.unwrap(), StatusCode::CONFLICT, "already_returned").await;
+    let zero = coordinator
+        .post(app.at(&format!("/api/operations/{operation}/groups/{group}/equipment")))
+        .json(&json!({"item": "Фонарь", "quantity": 0}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(zero, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+
+    let log = json_body(coordinator.get(app.at(&format!("/api/cases/{case_id}/journal"))).send().await.unwrap()).await;
+    let kinds: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"equipment_issued") && kinds.contains(&"equipment_returned"), "{kinds:?}");
+}
