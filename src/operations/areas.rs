@@ -69,15 +69,32 @@ async fn insert(
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::invalid_field("name", "a name has 1 to 200 characters"));
     }
-    if geometry.get("type").and_then(Value::as_str) != Some("Polygon") {
-        return Err(ApiError::invalid_field("geometry", "a GeoJSON Polygon"));
-    }
     let case: Option<Uuid> =
         sqlx::query_scalar("SELECT case_id FROM operations WHERE id = $1 AND status <> 'finished'")
             .bind(operation)
             .fetch_optional(&mut *conn)
             .await?;
     let Some(case) = case else { return Err(ApiError::not_found("operation")) };
+    check_outline(&mut *conn, geometry).await?;
+    Ok(sqlx::query_as(
+        "INSERT INTO search_areas (case_id, operation_id, name, geom, created_by)
+         VALUES ($1, $2, $3, ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326), $5)
+         RETURNING id, name, ST_Area(geom::geography) AS area_m2",
+    )
+    .bind(case)
+    .bind(operation)
+    .bind(name)
+    .bind(geometry.to_string())
+    .bind(by)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Checks an outline: a GeoJSON Polygon PostGIS reads as valid, on Earth, at most 2,500 km².
+async fn check_outline(conn: &mut sqlx::PgConnection, geometry: &Value) -> ApiResult<()> {
+    if geometry.get("type").and_then(Value::as_str) != Some("Polygon") {
+        return Err(ApiError::invalid_field("geometry", "a GeoJSON Polygon"));
+    }
     // Checked in SQL first, so a shape PostGIS cannot read is a 422, not a failed insert.
     let (readable, valid, area_m2): (bool, bool, f64) = sqlx::query_as(
         "WITH g AS (SELECT CASE WHEN ST_GeomFromGeoJSON($1::text) IS NULL THEN NULL
@@ -105,18 +122,7 @@ async fn insert(
     if area_m2 > MAX_AREA_M2 {
         return Err(ApiError::invalid_field("geometry", "an area is at most 2,500 km²: split it"));
     }
-    Ok(sqlx::query_as(
-        "INSERT INTO search_areas (case_id, operation_id, name, geom, created_by)
-         VALUES ($1, $2, $3, ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326), $5)
-         RETURNING id, name, ST_Area(geom::geography) AS area_m2",
-    )
-    .bind(case)
-    .bind(operation)
-    .bind(name)
-    .bind(geometry.to_string())
-    .bind(by)
-    .fetch_one(&mut *conn)
-    .await?)
+    Ok(())
 }
 
 async fn area_added(
@@ -421,4 +427,92 @@ pub async fn list(
     .fetch_all(&mut *conn)
     .await?;
     Ok(Json(areas))
+}
+
+/// A change to an area.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaPatch {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new outline (GeoJSON Polygon): only until any of its squares has been searched.
+    #[schema(value_type = Object)]
+    pub geometry: Option<Value>,
+}
+
+/// Renames an area, or redraws its outline while none of its squares has been searched (its
+/// squares are drawn again at the same size: those still inside keep their labels).
+#[utoipa::path(patch, path = "/api/areas/{id}", tag = "operations", params(("id" = Uuid, Path, description = "Area id")),
+    request_body = AreaPatch,
+    responses((status = 200, body = Area), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    auth: Authorized<ManageOperations>,
+    Path(area): Path<Uuid>,
+    Json(patch): Json<AreaPatch>,
+) -> ApiResult<Json<Area>> {
+    let mut tx = state.db.begin().await?;
+    let row: Option<(Option<Uuid>, String)> =
+        sqlx::query_as("SELECT operation_id, name FROM search_areas WHERE id = $1 FOR UPDATE")
+            .bind(area)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((Some(operation), old_name)) = row else { return Err(ApiError::not_found("area")) };
+    let name = patch.name.as_deref().unwrap_or(&old_name).to_string();
+    if let Some(geometry) = &patch.geometry {
+        let searched: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM grids g JOIN grid_cells c ON c.grid_id = g.id
+                            WHERE g.area_id = $1 AND (EXISTS (SELECT 1 FROM square_sorties s WHERE s.cell_id = c.id)
+                                                      OR EXISTS (SELECT 1 FROM square_coverage v WHERE v.cell_id = c.id)))",
+        )
+        .bind(area)
+        .fetch_one(&mut *tx)
+        .await?;
+        if searched {
+            return Err(ApiError::conflict(
+                "area_searched",
+                "squares of this area have been searched: its outline stays; add another area instead",
+            ));
+        }
+        check_outline(&mut tx, geometry).await?;
+        sqlx::query("UPDATE search_areas SET geom = ST_SetSRID(ST_GeomFromGeoJSON($2::text), 4326) WHERE id = $1")
+            .bind(area)
+            .bind(geometry.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let size: Option<i32> =
+            sqlx::query_scalar("SELECT cell_size_m FROM grids WHERE area_id = $1 AND replaced_at IS NULL")
+                .bind(area)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(size) = size {
+            // Nothing searched yet: the squares are drawn afresh, lettered from the new top-left.
+            sqlx::query("UPDATE grids SET replaced_at = now() WHERE area_id = $1 AND replaced_at IS NULL")
+                .bind(area)
+                .execute(&mut *tx)
+                .await?;
+            grid::generate(&mut tx, area, size, Some(auth.principal.user_id)).await?;
+        }
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid_field("name", "a name has 1 to 200 characters"));
+    }
+    let updated: Area = sqlx::query_as(
+        "UPDATE search_areas SET name = $2 WHERE id = $1 RETURNING id, name, ST_Area(geom::geography) AS area_m2",
+    )
+    .bind(area)
+    .bind(name)
+    .fetch_one(&mut *tx)
+    .await?;
+    AuditEvent::new("operation.area_change")
+        .on("area", area)
+        .details(json!({ "name": name, "outline": patch.geometry.is_some() }))
+        .write(&mut *tx, &auth.principal.actor(), address)
+        .await?;
+    crate::realtime::announce(&mut *tx, &crate::realtime::Notice::OperationChanged { operation_id: operation }).await?;
+    tx.commit().await?;
+    Ok(Json(updated))
 }

@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::volunteers))
         .routes(routes!(areas::add, areas::list))
         .routes(routes!(areas::import))
+        .routes(routes!(areas::update))
         .routes(routes!(export::export))
         .routes(routes!(areas::grid))
         .routes(routes!(areas::squares))

@@ -206,3 +206,41 @@ async fn areas_are_imported_from_kml_and_gpx_files() {
     let nothing = coordinator.post(&url).header("content-type", "application/xml").body(point).send().await.unwrap();
     expect_error(nothing, StatusCode::UNPROCESSABLE_ENTITY, "invalid_file").await;
 }
+
+#[tokio::test]
+async fn an_area_is_redrawn_until_its_squares_are_searched() {
+    let app = spawn_app().await;
+    let (_, operation, _, coordinator) = case_with_operation(&app).await;
+    let forest = area(&app, &coordinator, &operation, square_around(56.1, 36.8, 1000.0)).await;
+    draw(&app, &coordinator, &forest, 250).await;
+    let before = labels(&squares(&app, &coordinator, &operation, "ru").await);
+    let id = forest["id"].as_str().unwrap();
+    let grown = coordinator
+        .patch(app.at(&format!("/api/areas/{id}")))
+        .json(&json!({"name": "Лес побольше", "geometry": square_around(56.1, 36.8, 1500.0)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(grown.status(), StatusCode::OK);
+    let grown = json_body(grown).await;
+    assert_eq!(grown["name"], "Лес побольше");
+    assert!(grown["area_m2"].as_f64().unwrap() > 2.2e6);
+    let after = squares(&app, &coordinator, &operation, "ru").await;
+    assert!(after.len() > before.len(), "the squares were drawn again over the larger outline");
+    assert!((total_area(&after) - grown["area_m2"].as_f64().unwrap()).abs() / total_area(&after) < 0.005);
+
+    // Once searched, the outline stays.
+    sqlx::query(
+        "INSERT INTO square_coverage (cell_id, swept, geometric) SELECT id, geom_utm, 1 FROM grid_cells LIMIT 1",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let moved = coordinator
+        .patch(app.at(&format!("/api/areas/{id}")))
+        .json(&json!({"geometry": square_around(56.2, 36.8, 1000.0)}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(moved, StatusCode::CONFLICT, "area_searched").await;
+}

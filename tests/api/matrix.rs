@@ -128,6 +128,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/operations/{id}/areas/import", Only(STAFF)),
     ("GET", "/api/operations/{id}/export", Only(STAFF)),
     ("POST", "/api/areas/{id}/grid", Only(STAFF)),
+    ("PATCH", "/api/areas/{id}", Only(STAFF)),
     ("GET", "/api/operations/{id}/squares", Only(STAFF)),
     ("POST", "/api/operations/{id}/coverage/recompute", Only(STAFF)),
     ("PUT", "/api/operations/{id}/poa", Only(STAFF)),
