@@ -366,6 +366,18 @@ async fn poa_changed(
     operation: Uuid,
     details: Value,
 ) -> ApiResult<()> {
+    let case: Uuid = sqlx::query_scalar("SELECT case_id FROM operations WHERE id = $1")
+        .bind(operation)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut entry_details = details.clone();
+    entry_details["event"] = json!("poa_set");
+    entry_details["operation"] = json!(operation);
+    let author =
+        crate::cases::journal::Author { user_id: Some(principal.user_id), name: principal.display_name.clone() };
+    let entry =
+        crate::cases::journal::NewEntry::system(crate::cases::journal::EntryKind::Operation, "POA", entry_details);
+    crate::cases::journal::append(&mut *conn, case, &author, entry).await?;
     AuditEvent::new("operation.poa")
         .on("operation", operation)
         .details(details)

@@ -32,6 +32,17 @@ pub async fn list(
     Ok(Json(field_alerts::of_operation(&mut conn, operation).await?))
 }
 
+/// Field alerts not yet acknowledged, of every operation under way, newest first.
+#[utoipa::path(get, path = "/api/field-alerts", tag = "operations",
+    responses((status = 200, body = Vec<FieldAlert>), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn open(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadOperationalMap>,
+) -> ApiResult<Json<Vec<FieldAlert>>> {
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(field_alerts::open(&mut conn).await?))
+}
+
 /// What the dispatcher did about an alert.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]

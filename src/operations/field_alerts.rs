@@ -67,6 +67,16 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Fiel
     sqlx::query_as(&format!("{SELECT_ALERT} WHERE f.id = $1")).bind(id).fetch_optional(conn).await
 }
 
+/// Alerts not yet acknowledged, of every operation under way, newest first.
+pub async fn open(conn: &mut PgConnection) -> sqlx::Result<Vec<FieldAlert>> {
+    sqlx::query_as(&format!(
+        "{SELECT_ALERT} JOIN operations o ON o.id = f.operation_id
+         WHERE f.acknowledged_at IS NULL AND o.status <> 'finished' ORDER BY f.raised_at DESC"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
 /// An operation's field alerts, newest first.
 pub async fn of_operation(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<Vec<FieldAlert>> {
     sqlx::query_as(&format!("{SELECT_ALERT} WHERE f.operation_id = $1 ORDER BY f.raised_at DESC"))
@@ -137,14 +147,18 @@ pub async fn check(conn: &mut PgConnection) -> sqlx::Result<Vec<Uuid>> {
         let kind = if condition.volunteer_id.is_some() { "off_task" } else { "silent_group" };
         let subject = condition.volunteer_id.unwrap_or(condition.group_id);
         if !condition.away {
-            sqlx::query(
+            let cleared: Vec<Uuid> = sqlx::query_scalar(
                 "UPDATE field_alerts SET cleared_at = now()
-                 WHERE kind = $1 AND coalesce(volunteer_id, group_id) = $2 AND cleared_at IS NULL AND acknowledged_at IS NULL",
+                 WHERE kind = $1 AND coalesce(volunteer_id, group_id) = $2 AND cleared_at IS NULL AND acknowledged_at IS NULL
+                 RETURNING id",
             )
             .bind(kind)
             .bind(subject)
-            .execute(&mut *conn)
+            .fetch_all(&mut *conn)
             .await?;
+            for id in cleared {
+                announce(&mut *conn, &Notice::FieldAlert { alert_id: id }).await?;
+            }
             continue;
         }
         // Once per stretch: an alert acknowledged while the condition goes on is not raised again.

@@ -48,5 +48,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(task_handlers::update))
         .routes(routes!(task_handlers::status))
         .routes(routes!(field_alert_handlers::list))
+        .routes(routes!(field_alert_handlers::open))
         .routes(routes!(field_alert_handlers::acknowledge))
 }

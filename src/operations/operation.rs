@@ -398,7 +398,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
     let details = json!({ "event": "operation_changed", "name": name, "status": patch.status, "leader": patch.leader_id,
                           "meeting_point_id": patch.meeting_point_id, "sweep_width_m": patch.sweep_width_m,
                           "max_accuracy_m": patch.max_accuracy_m, "max_speed_mps": patch.max_speed_mps,
-                          "max_gap_s": patch.max_gap_s });
+                          "max_gap_s": patch.max_gap_s, "off_task_after_s": patch.off_task_after_s,
+                          "off_task_margin_m": patch.off_task_margin_m, "silent_after_s": patch.silent_after_s });
     let text = match (&name, patch.status) {
         (_, Some(status)) => format!("{status:?}"),
         (Some(name), None) => name.clone(),

@@ -137,6 +137,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/tasks/{id}", Only(STAFF)),
     ("POST", "/api/tasks/{id}/status", Only(STAFF)),
     ("GET", "/api/operations/{id}/field-alerts", Only(STAFF)),
+    ("GET", "/api/field-alerts", Only(STAFF)),
     ("POST", "/api/field-alerts/{id}/acknowledge", Only(STAFF)),
     ("POST", "/api/operations/{id}/poa/rings", Only(STAFF)),
     ("POST", "/api/auth/logout", AnyRole),

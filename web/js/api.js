@@ -332,7 +332,8 @@ export function createOperation(caseId, operation) {
 
 /**
  * {name?, status? (planned|active|suspended|finished), meeting_point_id?, sweep_width_m?,
- * max_accuracy_m?, max_speed_mps?, max_gap_s?}; answers the Operation.
+ * max_accuracy_m?, max_speed_mps?, max_gap_s?, off_task_after_s?, off_task_margin_m?,
+ * silent_after_s?}; answers the Operation.
  */
 export function updateOperation(operationId, changes) {
   return request('PATCH', `/api/operations/${id(operationId)}`, { body: changes });
@@ -415,6 +416,42 @@ export function getSquares(operationId, language) {
 /** Computes the operation's coverage again from all the tracks; answers {squares, covered}. */
 export function recomputeCoverage(operationId) {
   return request('POST', `/api/operations/${id(operationId)}/coverage/recompute`);
+}
+
+/**
+ * A search area from a KML or GPX file (the server reads its outline): `contentType` is the XML
+ * type of the file's kind; `name` (optional) the area's. Answers the Area, like createArea.
+ */
+export function importArea(operationId, file, contentType, name) {
+  const body = new Blob([file], { type: contentType });
+  return request('POST', `/api/operations/${id(operationId)}/areas/import${query({ name })}`, { file: body });
+}
+
+/** The address of the operation's export (areas, squares, routes, tracks): geojson, kml or gpx. */
+export function operationExportUrl(operationId, format) {
+  return `/api/operations/${id(operationId)}/export${query({ format })}`;
+}
+
+/** Sets the squares' initial POA by hand: [{id, weight}] (scaled to add up to 1; the others 0). */
+export function setPoaWeights(operationId, squares) {
+  return request('PUT', `/api/operations/${id(operationId)}/poa`, { body: { squares } });
+}
+
+/** Sets the initial POA by distance rings from the last-seen point (null: the category's). */
+export function setPoaRings(operationId, ringsM) {
+  return request('POST', `/api/operations/${id(operationId)}/poa/rings`, { body: ringsM ? { rings_m: ringsM } : {} });
+}
+
+// ---- Field alerts (a volunteer off the task, a group silent) ----------------------------------
+
+/** The operation's field alerts, newest first. */
+export function getFieldAlerts(operationId) {
+  return request('GET', `/api/operations/${id(operationId)}/field-alerts`);
+}
+
+/** Acknowledges a field alert (with a note, optional); answers the alert. 409 already_acknowledged. */
+export function acknowledgeFieldAlert(alertId, note) {
+  return request('POST', `/api/field-alerts/${id(alertId)}/acknowledge`, { body: note ? { note } : {} });
 }
 
 /** Volunteers: {id, name, login, operation_id, last_fix_at}. */

@@ -12,6 +12,7 @@ import { clearCases, initCases, loadCases } from './cases.js';
 import { checklistTemplateFormView, initChecklistTemplateForm } from './checklist-template-form.js';
 import { checklistTemplatesView, initChecklistTemplates } from './checklist-templates.js';
 import { debounce } from './dom.js';
+import { initFieldAlerts, startFieldAlerts, stopFieldAlerts } from './field-alerts.js';
 import { clearFieldNews, initFieldNews } from './field-news.js';
 import { initI18n, t } from './i18n.js';
 import { initLanguageSwitch } from './language-switch.js';
@@ -70,6 +71,7 @@ async function boot() {
   initFieldNews({ live });
   initLiveMap({ live });
   initOverdueBanner({ live });
+  initFieldAlerts({ live });
   initCaseList({ live });
   initCaseForm();
   initCaseView({ live });
@@ -137,6 +139,7 @@ function showLogin(reason) {
   live.stop();
   stopNavigation();
   stopOverdueBanner();
+  stopFieldAlerts();
   clearCalls();
   clearFieldNews();
   clearFeatures();
@@ -160,11 +163,12 @@ function enterConsole(user) {
   resetSidePanel();
   initMap(el('map'), session.config);
   loadMapFeatures({ fit: true });
-  // The live channel and the overdue banner are for staff: the server refuses both to anyone
-  // else (a police liaison reads the cases shared with them, and refreshes by hand).
+  // The live channel, the overdue banner and the field alerts are for staff: the server refuses
+  // them to anyone else (a police liaison reads the cases shared with them, and refreshes by hand).
   if (isStaff()) {
     live.start();
     startOverdueBanner();
+    startFieldAlerts();
   }
   startNavigation();
 }

@@ -1,5 +1,6 @@
 // The card's "Operations" tab (staff): the search operations of the case, each with its search
-// areas (js/operation-areas.js), tasks (js/operation-tasks.js), groups, members and messages to
+// areas (js/operation-areas.js), probability of area (js/operation-poa.js), tasks
+// (js/operation-tasks.js), field alerts (js/field-alerts.js), groups, members and messages to
 // the field (js/operation-item.js draws one). Here: starting an operation, changing its status, groups (js/group-dialog.js),
 // members (js/member-dialog.js), messages (js/alert-form.js), phone links (js/device-dialog.js).
 // Kept live from the channel: "operation.changed" reads the operations (and their areas) again,
@@ -13,16 +14,20 @@ import { confirmAction, showFormError } from './dialogs.js';
 import { initDeviceDialog, openDeviceDialog } from './device-dialog.js';
 import { byId, debounce } from './dom.js';
 import { apiErrorText } from './errors.js';
+import {
+  followFieldAlertOperations, forgetFieldAlertOperations, onFieldAlertsChanged,
+} from './field-alerts.js';
 import { openGroupDialog } from './group-dialog.js';
 import { onLanguageChange, t } from './i18n.js';
 import { focusOn } from './map.js';
 import { initMemberDialog, openMemberDialog } from './member-dialog.js';
 import { followOperations, forgetOperationAreas, initOperationAreas, operationChanged } from './operation-areas.js';
 import { operationItem } from './operation-item.js';
+import { followPoaOperations, forgetOperationPoa, initOperationPoa } from './operation-poa.js';
 import { followTaskOperations, forgetOperationTasks, initOperationTasks } from './operation-tasks.js';
 import { setMapPeek } from './side-panel.js';
 
-let caseInfo = null; // {id, status} of the case on show
+let caseInfo = null; // {id, status, category, last_seen} of the case on show
 let casePlaces = []; // the case's places, for a task's places to check
 let operations = [];
 const alertsByOperation = new Map(); // operation id -> alerts, newest first
@@ -56,6 +61,10 @@ export function initOperations({ live }) {
 
   initOperationAreas({ live, changed: render, operationSaved: replaceOperation });
   initOperationTasks({ live, changed: render, places: () => casePlaces });
+  initOperationPoa({ live, changed: render });
+  onFieldAlertsChanged(() => {
+    if (caseInfo) render();
+  });
 
   const reloadSoon = debounce(() => load({ alerts: false }), 300);
   live.on('operation.changed', (message) => {
@@ -85,10 +94,18 @@ export function initOperations({ live }) {
 /** Shows the operations of Case `c` (read again only when it is another case). */
 export function showOperations(c) {
   const sameCase = caseInfo?.id === c.id;
-  caseInfo = { id: c.id, status: c.status };
+  const before = caseInfo;
+  caseInfo = { id: c.id, status: c.status, category: c.category ?? null, last_seen: c.last_seen ?? null };
   casePlaces = Array.isArray(c.places) ? c.places : [];
   byId('operation-form').hidden = c.status === 'closed';
-  if (sameCase) return;
+  if (sameCase) {
+    // The card changed: a new category or last-seen point changes the distance rings offered.
+    if (before.category !== caseInfo.category || Boolean(before.last_seen) !== Boolean(caseInfo.last_seen)) {
+      followPoaOperations(caseInfo, operations);
+      render();
+    }
+    return;
+  }
   operations = [];
   alertsByOperation.clear();
   openRecipients.clear();
@@ -108,6 +125,8 @@ export function hideOperations() {
   operations = [];
   forgetOperationAreas();
   forgetOperationTasks();
+  forgetOperationPoa();
+  forgetFieldAlertOperations();
   alertsByOperation.clear();
   resetAlertForm();
   byId('operation-list').replaceChildren();
@@ -124,6 +143,8 @@ async function load({ alerts }) {
     operations = Array.isArray(loaded) ? loaded : [];
     followOperations(caseId, operations);
     followTaskOperations(caseId, operations);
+    followPoaOperations(caseInfo, operations);
+    followFieldAlertOperations(operations);
     byId('operations-load-error').hidden = true;
   } catch (failure) {
     if (mine !== generation) return;
@@ -177,6 +198,8 @@ function replaceOperation(updated) {
   if (caseInfo) {
     followOperations(caseInfo.id, operations);
     followTaskOperations(caseInfo.id, operations);
+    followPoaOperations(caseInfo, operations);
+    followFieldAlertOperations(operations);
   }
   render();
 }

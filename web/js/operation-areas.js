@@ -1,8 +1,9 @@
 // The search areas of each operation in the card's "Operations" tab: the list (with each area's
 // size, the side of its squares and the share swept so far), a new area drawn on the map
-// (js/area-draw.js) or imported from a GeoJSON file (js/geojson-import.js) and named in
-// #area-dialog, the squares drawn per area at a chosen size, the search settings
-// (#settings-dialog), and the coverage computed again. The list is the server's
+// (js/area-draw.js) or imported from a file and named in #area-dialog (GeoJSON is read here,
+// js/geojson-import.js; KML and GPX are sent to the server, which reads them; the kind is told
+// by js/outline-file.js), the squares drawn per area at a chosen size, the search settings and
+// the field alerts' limits (#settings-dialog), and the coverage computed again. The list is the server's
 // (GET /api/operations/{id}/areas, read by js/search-areas.js) and read again as the coverage
 // changes; js/operation-item.js places areasSection(op) in each operation, and the clicks in it
 // are handled here.
@@ -20,8 +21,11 @@ import { apiErrorText } from './errors.js';
 import { MAX_FILE_BYTES, polygonFromGeoJSON } from './geojson-import.js';
 import { getLanguage, t } from './i18n.js';
 import { fitGeometry } from './map.js';
+import { baseName, OUTLINE_FILE_ACCEPT, outlineFileKind, XML_CONTENT_TYPES } from './outline-file.js';
 import { operationAreas } from './search-areas.js';
-import { parseDecimal, readSearchSettings, SEARCH_SETTINGS, settingText, settingValue } from './search-settings.js';
+import {
+  changesCoverage, parseDecimal, readSearchSettings, SEARCH_SETTINGS, settingText, settingValue, shownValue,
+} from './search-settings.js';
 import { setMapPeek } from './side-panel.js';
 import { areaText, outlineProblemText, percentText } from './square-text.js';
 import { createSquaresStore } from './squares-store.js';
@@ -75,7 +79,9 @@ export function initOperationAreas({ live, changed, operationSaved }) {
     byId('area-cell-size').disabled = !byId('area-grid-now').checked;
   });
   byId('settings-defaults').addEventListener('click', () => {
-    for (const setting of SEARCH_SETTINGS) byId(`settings-${setting.field}`).value = settingText(setting.default);
+    for (const setting of SEARCH_SETTINGS) {
+      byId(`settings-${setting.field}`).value = settingText(shownValue(setting.field, setting.default));
+    }
   });
 }
 
@@ -175,7 +181,7 @@ export function areasSection(op) {
         h('input', {
           type: 'file',
           className: 'visually-hidden',
-          accept: '.geojson,.json,application/geo+json,application/json',
+          accept: OUTLINE_FILE_ACCEPT,
           dataset: { action: 'area-import', focusKey: `area-import:${op.id}` },
         })),
       button('area-settings', t('settings.open'), { key: `area-settings:${op.id}` }),
@@ -306,15 +312,31 @@ async function importFile(input) {
   input.value = ''; // the same file can be chosen again
   if (!op || !file) return;
   setStatus(op.id, null);
-  let read;
   if (file.size > MAX_FILE_BYTES) {
-    read = { ok: false, problem: 'too_large_file' };
-  } else {
-    try {
-      read = polygonFromGeoJSON(await file.text());
-    } catch {
-      read = { ok: false, problem: 'not_json' };
-    }
+    setStatus(op.id, t('area.import_failed', { file: file.name, problem: outlineProblemText('too_large_file') }), { error: true });
+    return;
+  }
+  let head = '';
+  try {
+    head = await file.slice(0, 4096).text();
+  } catch {
+    head = '';
+  }
+  const kind = outlineFileKind(file.name, head);
+  if (kind === 'kml' || kind === 'gpx') {
+    // The server reads the outline (the first polygon, route or track) when the area is saved.
+    openAreaDialog(op, { file, kind, name: baseName(file.name) });
+    return;
+  }
+  if (kind === null) {
+    setStatus(op.id, t('area.import_failed', { file: file.name, problem: t('area.problem.unknown_file') }), { error: true });
+    return;
+  }
+  let read;
+  try {
+    read = polygonFromGeoJSON(await file.text());
+  } catch {
+    read = { ok: false, problem: 'not_json' };
   }
   if (!read.ok) {
     setStatus(op.id, t('area.import_failed', { file: file.name, problem: outlineProblemText(read.problem) }), { error: true });
@@ -324,7 +346,7 @@ async function importFile(input) {
   openAreaDialog(op, {
     polygon: read.polygon,
     areaM2: polygonAreaM2(read.polygon.coordinates),
-    name: read.name || file.name.replace(/\.(geo)?json$/i, ''),
+    name: read.name || baseName(file.name),
     others: read.others,
   });
 }
@@ -335,16 +357,21 @@ function cellSizeOf(text) {
   return Number.isInteger(size) && size >= CELL_SIZE_RANGE[0] && size <= CELL_SIZE_RANGE[1] ? size : null;
 }
 
-function openAreaDialog(op, { polygon, areaM2, name = '', others = 0 }) {
+/**
+ * The dialog that names a new area: drawn or read from GeoJSON (`polygon`, `areaM2`, `others`:
+ * other shapes in the file), or a KML or GPX `file` of that `kind` the server reads.
+ */
+function openAreaDialog(op, { polygon = null, areaM2 = 0, name = '', others = 0, file = null, kind = null }) {
   const nameInput = byId('area-name');
   const sizeInput = byId('area-cell-size');
   const gridNow = byId('area-grid-now');
-  const corners = polygon.coordinates[0].length - 1;
   byId('area-dialog-title').textContent = t('area.dialog.title', { operation: op.name });
-  byId('area-dialog-shape').textContent = [
-    t('area.dialog.shape', { n: corners, area: areaText(areaM2) }),
-    others > 0 ? t('area.dialog.others', { n: others }) : null,
-  ].filter(Boolean).join(' ');
+  byId('area-dialog-shape').textContent = polygon
+    ? [
+      t('area.dialog.shape', { n: polygon.coordinates[0].length - 1, area: areaText(areaM2) }),
+      others > 0 ? t('area.dialog.others', { n: others }) : null,
+    ].filter(Boolean).join(' ')
+    : t('area.dialog.from_file', { file: file?.name ?? '', kind: kind === 'gpx' ? t('area.kind.gpx') : t('area.kind.kml') });
   nameInput.value = name;
   nameInput.removeAttribute('aria-invalid');
   sizeInput.removeAttribute('aria-invalid');
@@ -374,7 +401,9 @@ function openAreaDialog(op, { polygon, areaM2, name = '', others = 0 }) {
 
     let created;
     try {
-      created = await api.createArea(op.id, { name: areaName, geometry: polygon });
+      created = polygon
+        ? await api.createArea(op.id, { name: areaName, geometry: polygon })
+        : await api.importArea(op.id, file, XML_CONTENT_TYPES[kind], areaName);
     } catch (failure) {
       showFormError(error, areaErrorText(failure));
       return false;
@@ -397,6 +426,9 @@ function openAreaDialog(op, { polygon, areaM2, name = '', others = 0 }) {
 }
 
 function areaErrorText(failure) {
+  // The server's own words on what the file lacks (it reads KML and GPX itself).
+  if (failure?.code === 'invalid_file') return t('area.error.invalid_file', { problem: failure.message || '' });
+  if (failure?.code === 'unsupported_media_type') return t('area.problem.unknown_file');
   if (failure?.code === 'invalid_field') {
     return failure.details?.field === 'name' ? t('area.error.name') : t('area.error.geometry');
   }
@@ -458,16 +490,21 @@ const SETTING_LABELS = {
   max_accuracy_m: () => t('settings.max_accuracy'),
   max_speed_mps: () => t('settings.max_speed'),
   max_gap_s: () => t('settings.max_gap'),
+  off_task_after_s: () => t('settings.off_task_after'),
+  off_task_margin_m: () => t('settings.off_task_margin'),
+  silent_after_s: () => t('settings.silent_after'),
 };
 
 function defaultText(setting) {
   const language = getLanguage();
-  const value = formatNumber(setting.default, language, 2);
+  const value = formatNumber(shownValue(setting.field, setting.default), language, 2);
   switch (setting.unit) {
     case 'mps':
       return t('settings.default_speed', { value, kmh: formatNumber(setting.default * 3.6, language, 1) });
     case 's':
       return t('settings.default_seconds', { value });
+    case 'min':
+      return t('settings.default_minutes', { value });
     default:
       return t('settings.default_metres', { value });
   }
@@ -477,7 +514,7 @@ function openSettingsDialog(op) {
   byId('settings-dialog-title').textContent = t('settings.title', { name: op.name });
   for (const setting of SEARCH_SETTINGS) {
     const input = byId(`settings-${setting.field}`);
-    input.value = settingText(settingValue(op, setting.field));
+    input.value = settingText(shownValue(setting.field, settingValue(op, setting.field)));
     input.removeAttribute('aria-invalid');
     byId(`settings-${setting.field}-default`).textContent = defaultText(setting);
   }
@@ -499,8 +536,12 @@ function openSettingsDialog(op) {
     try {
       const saved = await api.updateOperation(op.id, read.changes);
       onOperationSaved(saved);
-      setStatus(op.id, t('settings.saved'));
-      store.changed(op.id, { now: true });
+      if (changesCoverage(read.changes)) {
+        setStatus(op.id, t('settings.saved'));
+        store.changed(op.id, { now: true });
+      } else {
+        setStatus(op.id, t('settings.saved_alerts'));
+      }
       return true;
     } catch (failure) {
       showFormError(error, failure?.code === 'operation_finished'

@@ -1,7 +1,8 @@
-// One search operation of a case, drawn: its status and the changes it allows, its search areas
-// (js/operation-areas.js), its tasks (js/operation-tasks.js), its groups with their leaders,
-// instructions and members, the members without a group, the links to its tracks, and its
-// messages to the field. Buttons carry data-action (js/case-operations.js handles the clicks)
+// One search operation of a case, drawn: its status and the changes it allows, the links to its
+// tracks and to its export (areas, squares, routes and tracks as GeoJSON, KML or GPX), its search
+// areas (js/operation-areas.js), its probability of area (js/operation-poa.js), its tasks
+// (js/operation-tasks.js), its field alerts (js/field-alerts.js), its groups with their leaders,
+// instructions and members, the members without a group, and its messages to the field. Buttons carry data-action (js/case-operations.js handles the clicks)
 // and data-focus-key, so the keyboard stays in place when the operation is drawn again.
 
 import * as api from './api.js';
@@ -9,7 +10,9 @@ import { h } from './dom.js';
 import { t } from './i18n.js';
 import { operationStatusLabel } from './labels.js';
 import { alertList } from './alert-list.js';
+import { fieldAlertsSection } from './field-alerts.js';
 import { areasSection } from './operation-areas.js';
+import { poaSection } from './operation-poa.js';
 import { tasksSection } from './operation-tasks.js';
 import { href } from './routes.js';
 
@@ -60,8 +63,11 @@ export function operationItem(op, { alerts = null, openIds = new Set() } = {}) {
       button('add-member', t('operation.add_member'), { key: `add-member:${op.id}` }),
       button('add-group', t('operation.add_group'), { key: `add-group:${op.id}` })) : null,
     exportLinks({ operation_id: op.id }, t('operation.tracks'), op.name),
+    operationExport(op),
     areasSection(op),
+    poaSection(op),
     tasksSection(op),
+    fieldAlertsSection(op),
     groups.map((group) => groupBlock(op, group, members.filter((m) => m.group_id === group.id), open)),
     ungrouped.length || (open && groups.length === 0)
       ? h('section', { className: 'operation-group operation-ungrouped' },
@@ -134,6 +140,25 @@ function memberRow(op, member, open) {
       open ? button('remove-member', t('operation.member.remove'), {
         key: `remove-member:${member.volunteer_id}`, label: t('operation.member.remove_of', { name: member.name }),
       }) : null));
+}
+
+// "The whole operation: GeoJSON · KML · GPX" (GET /api/operations/{id}/export): its areas, squares
+// with their figures, tasks' routes and members' tracks, for other mapping programs.
+function operationExport(op) {
+  const link = (format, text, label) => h('a', {
+    className: 'track-export operation-export-link',
+    href: api.operationExportUrl(op.id, format),
+    download: '',
+    dataset: { format },
+    text,
+    attrs: { 'aria-label': label },
+  });
+  const name = op.name;
+  return h('p', { className: 'track-exports operation-exports' },
+    h('span', { className: 'track-exports-title', text: t('operation.export.title') }), ' ',
+    link('geojson', t('operation.export.geojson'), t('operation.export.all_geojson_of', { name })), ' · ',
+    link('kml', t('operation.export.kml'), t('operation.export.all_kml_of', { name })), ' · ',
+    link('gpx', t('operation.export.gpx'), t('operation.export.all_gpx_of', { name })));
 }
 
 // "Tracks: GPX · GeoJSON" for an operation or a group (files from /api/tracks/export).

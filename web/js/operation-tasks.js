@@ -86,6 +86,16 @@ export function forgetOperationTasks() {
   caseId = null;
 }
 
+/**
+ * Opens the form for a new task of `op` with `squares` ([{id, label}], in order) chosen already:
+ * "New task with these squares" of the likeliest squares (js/operation-poa.js).
+ */
+export function newTaskWithSquares(op, squares, opener = null) {
+  if (!op || op.status === 'finished') return;
+  setStatus(op.id, null);
+  openTaskForm({ op, places: getPlaces(), squares, opener });
+}
+
 /** The tasks of operation `opId` as last read (null before the first read). */
 export function operationTasks(opId) {
   return tasksByOperation.get(opId) ?? null;

@@ -4,15 +4,21 @@
 // Drawn again in place when the figures change, so an open popup stays open.
 //
 // Every square is an SVG <path class="square" data-square-id data-area-id data-label
-// data-coverage data-pod data-step>: browser tests find a square and read its figures. Each
-// square's properties name its area (area_name) and give its side (cell_size_m).
+// data-coverage data-pod data-poa data-poa-initial data-pos data-step data-measure>: browser
+// tests find a square and read its figures (data-poa, data-poa-initial and data-pos are empty
+// while the operation has no POA; data-step is the colour's step for the measure on show). Each square's properties name its area (area_name) and give its side
+// (cell_size_m). POA and POS are coloured relative to the largest square (js/coverage-scale.js).
 //
 // While a task's squares are picked (js/task-form.js), a click on a square goes to the form
 // instead of opening its popup, and the squares chosen carry their place in the order: the
-// class "square-picked", data-pick-order="1"…, and the number drawn on them.
+// class "square-picked", data-pick-order="1"…, and the number drawn on them. While POA weights
+// are given by hand (js/operation-poa.js), the squares with a weight carry the class
+// "square-weighted", data-weight="1"… and the weight drawn on them.
 
 import { h } from './dom.js';
-import { coverageStep, labelsFit, measureOf, normalMeasure, squareSide, stepStyle } from './coverage-scale.js';
+import {
+  labelsFit, measureScale, normalMeasure, squareSide, squareStep, stepStyle,
+} from './coverage-scale.js';
 import { addMapLayer } from './map.js';
 import { squareFacts } from './square-text.js';
 import { t } from './i18n.js';
@@ -29,10 +35,12 @@ let holder = null; // the layer that gives this module the map and holds the res
 let squares = null; // L.featureGroup of the squares
 let labels = null; // L.layerGroup of the labels in view
 let marks = null; // L.layerGroup of the numbers of the squares picked, in order
-let picking = null; // {onPick({id, label, areaName})} while a task's squares are picked
+let picking = null; // {onPick({id, label, areaName, lat, lon})} while squares are picked
 let pickedOrder = []; // ids of the squares picked, in order
+let weights = new Map(); // square id -> POA weight given by hand (shown while weighting)
 const drawn = new Map(); // square id -> {layer, key}
 let measure = normalMeasure(null);
+let scale = 1; // what the measure is scaled to (js/coverage-scale.js measureScale)
 let largestSide = 0; // metres: the side of the largest squares drawn (areas may differ)
 // A sliver at an area's edge smaller than this share of a whole square gets no label.
 const LABELLED_SHARE = 0.2;
@@ -71,11 +79,18 @@ export function initSquaresLayer() {
   return true;
 }
 
-/** What the squares are filled by: "coverage" or "pod". */
+/** What the squares are filled by: "coverage", "pod", "poa" or "pos". */
 export function setSquareMeasure(value) {
   measure = normalMeasure(value);
+  rescale();
   for (const one of drawn.values()) restyle(one.layer);
 }
+
+function rescale() {
+  scale = measureScale([...drawn.values()].map(({ layer }) => layer.feature), measure);
+}
+
+const styleOf = (props) => ({ ...stepStyle(squareStep(props, measure, scale), measure), className: 'square' });
 
 // A square's geometry, to tell a square redrawn (a new grid) from one whose figures changed.
 const geometryKey = (feature) => JSON.stringify(feature?.geometry?.coordinates ?? null);
@@ -91,6 +106,7 @@ export function drawSquares(collection, { fit = false } = {}) {
   const features = (Array.isArray(collection?.features) ? collection.features : [])
     .filter((f) => f?.geometry && (f.id ?? f.properties?.id) !== undefined);
   const seen = new Set();
+  scale = measureScale(features, measure);
   for (const feature of features) {
     const id = String(feature.id ?? feature.properties.id);
     seen.add(id);
@@ -105,7 +121,7 @@ export function drawSquares(collection, { fit = false } = {}) {
     if (one) squares.removeLayer(one.layer);
     const layer = L.geoJSON(feature, {
       pane: SQUARE_PANE,
-      style: (f) => ({ ...stepStyle(coverageStep(measureOf(f.properties, measure))), className: 'square' }),
+      style: (f) => styleOf(f.properties),
     }).getLayers()[0];
     if (!layer) continue;
     layer.on('add', () => decorate(layer));
@@ -174,6 +190,13 @@ export function markSquareOrder(ids) {
   placeMarks();
 }
 
+/** Shows POA weights on the squares: a Map (or [id, weight] pairs) of those above 0; empty clears. */
+export function markSquareWeights(given) {
+  weights = new Map([...(given ?? [])].filter(([, weight]) => weight > 0).map(([id, weight]) => [String(id), weight]));
+  for (const { layer } of drawn.values()) decorate(layer);
+  placeMarks();
+}
+
 function bindSquarePopup(layer) {
   if (!layer.getPopup()) layer.bindPopup(() => popup(layer.feature.properties), { autoPan: true });
 }
@@ -182,34 +205,41 @@ function pickClicked(layer, event) {
   if (!picking) return;
   window.L.DomEvent.stop(event);
   const props = layer.feature?.properties || {};
-  picking.onPick({ id: layer.feature?.id ?? props.id, label: props.label ?? '', areaName: props.area_name ?? '' });
+  const { lat, lng } = event.latlng || {};
+  picking.onPick({
+    id: layer.feature?.id ?? props.id,
+    label: props.label ?? '',
+    areaName: props.area_name ?? '',
+    lat: Number.isFinite(lat) ? Number(lat.toFixed(6)) : null,
+    lon: Number.isFinite(lng) ? Number(window.L.Util.wrapNum(lng, [-180, 180], true).toFixed(6)) : null,
+  });
 }
 
-// The numbers of the squares picked, at their centres, over the labels.
+// The numbers of the squares picked (or their weights), at their centres, over the labels.
 function placeMarks() {
   if (!marks) return;
   marks.clearLayers();
   const L = window.L;
-  pickedOrder.forEach((id, index) => {
+  const mark = (id, text, className) => {
     const one = drawn.get(id);
     if (!one) return;
     L.marker(one.layer.getBounds().getCenter(), {
       pane: LABEL_PANE,
       interactive: false,
       keyboard: false,
-      icon: L.divIcon({
-        className: 'square-pick-mark',
-        html: h('span', { text: String(index + 1) }),
-        iconSize: null,
-      }),
+      icon: L.divIcon({ className, html: h('span', { text }), iconSize: null }),
     }).addTo(marks);
-  });
+  };
+  pickedOrder.forEach((id, index) => mark(id, String(index + 1), 'square-pick-mark'));
+  for (const [id, weight] of weights) mark(id, String(weight), 'square-pick-mark square-weight-mark');
 }
 
 function restyle(layer) {
-  layer.setStyle(stepStyle(coverageStep(measureOf(layer.feature.properties, measure))));
+  layer.setStyle(stepStyle(squareStep(layer.feature.properties, measure, scale), measure));
   decorate(layer);
 }
+
+const figure = (value) => (Number.isFinite(value) ? String(value) : '');
 
 // The path's attributes follow the square's figures (and the measure's step).
 function decorate(layer) {
@@ -221,11 +251,19 @@ function decorate(layer) {
   element.dataset.label = String(props.label ?? '');
   element.dataset.coverage = String(Number.isFinite(props.geometric) ? props.geometric : 0);
   element.dataset.pod = String(Number.isFinite(props.pod) ? props.pod : 0);
-  element.dataset.step = String(coverageStep(measureOf(props, measure)));
+  element.dataset.poa = figure(props.poa);
+  element.dataset.poaInitial = figure(props.poa_initial);
+  element.dataset.pos = figure(props.pos);
+  element.dataset.step = String(squareStep(props, measure, scale));
+  element.dataset.measure = measure;
   const order = pickedOrder.indexOf(String(props.id));
   element.classList.toggle('square-picked', order >= 0);
   if (order >= 0) element.dataset.pickOrder = String(order + 1);
   else delete element.dataset.pickOrder;
+  const weight = weights.get(String(props.id));
+  element.classList.toggle('square-weighted', weight > 0);
+  if (weight > 0) element.dataset.weight = String(weight);
+  else delete element.dataset.weight;
 }
 
 function popup(props) {

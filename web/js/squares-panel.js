@@ -1,18 +1,22 @@
 // The squares on the live map while it watches one operation (js/live-map-panel.js says which):
-// the switch between coverage and POD (remembered), the legend, and the squares read again when
+// the switch between coverage, POD, POA and POS (remembered), the legend (for POA and POS,
+// relative to the likeliest square, with its figure), and the squares read again when
 // the live channel says the operation's coverage or squares changed (at most once a second,
 // js/squares-store.js). Watching everyone shows no squares. The map's outlines of the watched
 // operation's areas (matched by their operation_id, js/map.js) give way to its squares. The task
-// form in the card borrows the squares while it is open (lendSquaresTo / returnSquares), to pick
-// a task's squares on the map.
+// form in the card borrows the squares while it is open, to pick a task's squares on the map, and
+// so does the giving of POA weights by hand (lendSquaresTo: one borrower at a time, the one before
+// is told it lost them).
 
 import * as api from './api.js';
-import { DEFAULT_MEASURE, legendSteps, normalMeasure, stepStyle } from './coverage-scale.js';
+import {
+  DEFAULT_MEASURE, hasPoa, isRelativeMeasure, legendSteps, measureScale, normalMeasure, stepStyle,
+} from './coverage-scale.js';
 import { byId, h } from './dom.js';
 import { apiErrorText } from './errors.js';
 import { getLanguage, onLanguageChange, t } from './i18n.js';
 import { setWatchedOperation } from './map.js';
-import { legendLabel, measureTitle } from './square-text.js';
+import { legendLabel, legendNote, measureTitle } from './square-text.js';
 import { clearSquares, drawSquares, initSquaresLayer, setSquareMeasure } from './squares-layer.js';
 import { createSquaresStore } from './squares-store.js';
 
@@ -22,6 +26,8 @@ let store = null;
 let watched = null; // the operation whose squares are on show, or null
 let stopWatching = null;
 let lentFrom; // while a form shows an operation's squares (js/task-form.js): what was on show before
+let borrower = null; // {onTakenBack} of the form that has the squares
+let shown = null; // the squares on show: {count, collection}, or null before the first read / on a failure
 
 export function initSquaresPanel({ live }) {
   store = createSquaresStore({ load: (id) => api.getSquares(id, getLanguage()), intervalMs: 1000 });
@@ -32,12 +38,14 @@ export function initSquaresPanel({ live }) {
     rememberMeasure(select.value);
     setSquareMeasure(select.value);
     renderLegend();
+    renderStatus();
   });
   live.on('coverage.changed', (message) => store.changed(message.operation_id));
   live.on('operation.changed', (message) => store.changed(message.operation_id));
   live.on('live.resync', () => store.refreshAll());
   onLanguageChange(() => {
     renderLegend();
+    renderStatus();
     store.refreshAll(); // the labels are written in the reader's language
   });
   renderLegend();
@@ -51,9 +59,11 @@ export function showSquaresOf(operationId) {
   stopWatching = null;
   watched = id;
   clearSquares();
+  shown = null;
   setWatchedOperation(id);
   byId('square-controls').hidden = id === null;
   showStatus(null);
+  renderLegend();
   if (id === null || !store || !initSquaresLayer()) return;
   showStatus(t('common.loading'));
   let first = true;
@@ -65,24 +75,47 @@ export function showSquaresOf(operationId) {
     }
     const count = drawSquares(collection, { fit: first });
     first = false;
-    showStatus(count === 0 ? t('squares.none') : null);
+    shown = { count, collection };
+    renderLegend();
+    renderStatus();
   });
+}
+
+/** The squares of the operation on show changed here (POA set): read them now. */
+export function squaresChangedHere(operationId) {
+  if (operationId) store?.changed(operationId, { now: true });
+}
+
+// What the status line says once the squares are read: none drawn, or no POA for POA and POS.
+function renderStatus() {
+  if (!shown) return;
+  const measure = byId('square-measure').value;
+  if (shown.count === 0) showStatus(t('squares.none'));
+  else if (isRelativeMeasure(measure) && !hasPoa(shown.collection?.features)) showStatus(t('squares.no_poa'));
+  else showStatus(null);
 }
 
 /**
  * A form in the card shows the squares of `operationId` for a while (a task's squares are picked
- * on the map), whatever the live map watched; returnSquares() puts back what was on show.
+ * on the map, POA weights given), whatever the live map watched. One form at a time: the one that
+ * had them before is told by its `onTakenBack()`. Answers the function that gives them back
+ * (what was on show before comes back; nothing happens once another form took them).
  */
-export function lendSquaresTo(operationId) {
+export function lendSquaresTo(operationId, { onTakenBack = () => {} } = {}) {
+  const previous = borrower;
+  borrower = null;
+  if (previous) previous.onTakenBack();
   if (lentFrom === undefined) lentFrom = watched;
+  const mine = { onTakenBack };
+  borrower = mine;
   showSquaresOf(operationId);
-}
-
-export function returnSquares() {
-  if (lentFrom === undefined) return;
-  const previous = lentFrom;
-  lentFrom = undefined;
-  showSquaresOf(previous);
+  return () => {
+    if (borrower !== mine) return;
+    borrower = null;
+    const before = lentFrom;
+    lentFrom = undefined;
+    if (before !== undefined) showSquaresOf(before);
+  };
 }
 
 function showStatus(text) {
@@ -94,14 +127,19 @@ function showStatus(text) {
 function renderLegend() {
   const measure = byId('square-measure').value;
   byId('square-legend-title').textContent = measureTitle(measure);
-  byId('square-legend-steps').replaceChildren(...legendSteps().map((step) => {
-    const { fillColor, fillOpacity, color } = stepStyle(step.step);
+  // The relative legend's rows are longer ("6.25–12.5% of max"): two columns (css).
+  byId('square-legend').dataset.relative = String(isRelativeMeasure(measure));
+  const note = legendNote(measure, measureScale(shown?.collection?.features, measure));
+  byId('square-legend-note').hidden = !note;
+  byId('square-legend-note').textContent = note;
+  byId('square-legend-steps').replaceChildren(...legendSteps(measure).map((step) => {
+    const { fillColor, fillOpacity, color } = stepStyle(step.step, measure);
     const fill = h('span', { className: 'square-swatch-fill' });
     fill.style.backgroundColor = fillColor;
     fill.style.opacity = String(fillOpacity);
     const swatch = h('span', { className: 'square-swatch', attrs: { 'aria-hidden': 'true' } }, fill);
     swatch.style.borderColor = color;
-    return h('li', { className: 'square-legend-step', dataset: { step: step.step } }, swatch, h('span', { text: legendLabel(step) }));
+    return h('li', { className: 'square-legend-step', dataset: { step: step.step } }, swatch, h('span', { text: legendLabel(step, measure) }));
   }));
 }
 

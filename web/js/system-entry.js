@@ -1,5 +1,6 @@
 // The words for the log entries Sweep writes itself (status changes, checklist tasks, card
-// changes, photos, operations in the field and their tasks, alerts sent), built from the facts in their
+// changes, photos, operations in the field and their tasks, alerts sent, field alerts raised and
+// acknowledged), built from the facts in their
 // `details`, in the language on show. The stored text stays as written for anything this does
 // not know.
 
@@ -70,6 +71,11 @@ function systemText(d, words) {
     case 'task_changed':
     case 'task_status':
       return fieldTaskText(d, words);
+    case 'field_alert':
+    case 'field_alert_acknowledged':
+      return fieldAlertText(d, t);
+    case 'poa_set':
+      return d.method === 'rings' ? t('log.poa_rings') : t('log.poa_manual');
     case 'alert_sent':
       return d.urgent
         ? t('log.alert_sent_urgent', { n: d.recipients ?? '?', text: d.text ?? '' })
@@ -89,7 +95,9 @@ function operationText(d, { t, operationStatus = (s) => String(s ?? '') }) {
       if (d.status) parts.push(t('log.operation_status', { status: operationStatus(d.status) }));
       if (d.name) parts.push(t('log.operation_renamed', { name }));
       if (d.meeting_point_id) parts.push(t('log.operation_meeting_point'));
-      return parts.length ? parts.join('; ') : null;
+      // Nothing else named: its search settings or field alert limits changed (the details name
+      // the coverage settings only, not always).
+      return parts.length ? parts.join('; ') : t('log.operation_settings');
     }
     case 'group_created':
       return t('log.group_created', { name });
@@ -123,6 +131,18 @@ function fieldTaskText(d, { t, taskStatus = (s) => String(s ?? '') }) {
       return d.reason ? t('log.field_task_status_reason', words) : t('log.field_task_status', words);
     }
   }
+}
+
+// A field alert Sweep raised (someone off the task, a group silent) and its acknowledgement by a
+// dispatcher, with their note. The raised alert names the volunteer (off task) or the group.
+function fieldAlertText(d, t) {
+  const silent = d.kind === 'silent_group';
+  if (d.event === 'field_alert') {
+    const name = d.name ?? '';
+    return silent ? t('log.field_alert_silent_group', { name }) : t('log.field_alert_off_task', { name });
+  }
+  const kind = silent ? t('fieldalert.kind.silent_group') : t('fieldalert.kind.off_task');
+  return d.note ? t('log.field_alert_acknowledged_note', { kind, note: d.note }) : t('log.field_alert_acknowledged', { kind });
 }
 
 function statusText(d, { t, status, outcome }) {

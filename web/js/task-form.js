@@ -6,11 +6,15 @@
 // numbered; "Pick on the map" hands the clicks on the squares to the form (each click adds a
 // square at the end of the order, or takes it out), with the bar over the map
 // (#task-pick-bar: the count, Undo, Done; Escape ends it too). Squares can also be typed by
-// their labels ("Б-7, Б-8").
+// their labels ("Б-7, Б-8"). A route is drawn on the map point by point ("Draw route",
+// js/route-draw.js: #route-draw-bar with Undo, Finish, Cancel) and sent as a GeoJSON LineString;
+// the task's route is shown on the map while the form is open. A new task can come with its
+// squares chosen already (the likeliest squares, js/operation-poa.js).
 //
 // Browser tests find #fieldtask-form and its fields by id, the chosen squares as
 // `#fieldtask-square-order li[data-square-id]`, the places as
-// `#fieldtask-place-list input[data-place-id]`, and #task-pick-bar with #task-pick-done.
+// `#fieldtask-place-list input[data-place-id]`, #task-pick-bar with #task-pick-done, and the
+// route as #fieldtask-route (data-points: how many), #fieldtask-route-draw and #route-draw-bar.
 
 import * as api from './api.js';
 import { showFormError } from './dialogs.js';
@@ -21,16 +25,19 @@ import {
 } from './field-tasks.js';
 import { getLanguage, onLanguageChange, t } from './i18n.js';
 import { captureMap, stopPicking } from './map.js';
+import { cancelRouteDrawing, lengthText, showRoutePreview, startRouteDrawing } from './route-draw.js';
+import { isRoute, lineLengthM, sameRoute } from './route-drawing.js';
 import { parseDecimal, settingText, settingValue } from './search-settings.js';
 import { markSquareOrder, startSquarePicking, stopSquarePicking } from './squares-layer.js';
-import { lendSquaresTo, returnSquares } from './squares-panel.js';
+import { lendSquaresTo } from './squares-panel.js';
 
 const MAX_TITLE = 200;
 const WIDTH_RANGE = [0, 500]; // above 0, at most 500 m (the server's rule)
 
 let onSaved = () => {};
 // The form's state while open: {op, task, squareIds, placeIds, places, squares (null until
-// read), squaresFailed, labels: Map id -> label, picking, opener}
+// read), squaresFailed, labels: Map id -> label, picking, route (GeoJSON LineString or null),
+// drawing (a route is being drawn), opener, giveBack (gives the map's squares back)}
 let draft = null;
 let squaresGeneration = 0;
 
@@ -43,6 +50,7 @@ const FIELD_LABELS = {
   square_ids: () => t('fieldtask.form.squares'),
   place_ids: () => t('fieldtask.form.places'),
   reason: () => t('fieldtask.reason'),
+  route: () => t('fieldtask.form.route'),
 };
 
 /** The sentence for a failed request about a task. */
@@ -69,6 +77,7 @@ export function initTaskForm({ onSaved: saved }) {
     if (!draft) return;
     squaresChanged();
     renderPlaces();
+    renderRoute();
     loadSquares(); // the labels are written in the reader's language
   });
   form.addEventListener('submit', (event) => {
@@ -109,26 +118,39 @@ export function initTaskForm({ onSaved: saved }) {
     squaresChanged();
   });
   byId('task-pick-done').addEventListener('click', () => stopPicking(true));
+  byId('fieldtask-route-draw').addEventListener('click', () => (draft?.drawing ? stopPicking(true) : drawRoute()));
+  byId('fieldtask-route-clear').addEventListener('click', () => {
+    if (!draft) return;
+    draft.route = null;
+    showRoutePreview(null);
+    renderRoute();
+    byId('fieldtask-route-draw').focus();
+  });
 }
 
 /**
  * Opens the form for a new task of `op`, or to change `task`; `places` are the case's places
- * to choose from; `opener` the focus key of the button that opened it (the keyboard goes back).
+ * to choose from; `squares` ([{id, label}]) the squares a new task starts with; `opener` the
+ * focus key of the button that opened it (the keyboard goes back).
  */
-export function openTaskForm({ op, task = null, places = [], opener = null }) {
+export function openTaskForm({ op, task = null, places = [], squares = [], opener = null }) {
   closeTaskForm();
   const form = byId('fieldtask-form');
+  const startSquares = task ? (task.squares || []) : (Array.isArray(squares) ? squares : []);
   draft = {
     op,
     task,
-    squareIds: (task?.squares || []).map((square) => square.id),
+    squareIds: startSquares.map((square) => square.id),
     placeIds: (task?.places || []).map((place) => place.id),
     places: mergePlaces(places, task?.places || []),
     squares: null,
     squaresFailed: null,
-    labels: new Map((task?.squares || []).map((square) => [String(square.id), square.label])),
+    labels: new Map(startSquares.map((square) => [String(square.id), square.label])),
     picking: false,
+    route: isRoute(task?.route) ? task.route : null,
+    drawing: false,
     opener,
+    giveBack: () => {},
   };
   form.reset();
   byId('fieldtask-form-title').textContent = task
@@ -145,9 +167,15 @@ export function openTaskForm({ op, task = null, places = [], opener = null }) {
   showFormError(byId('fieldtask-error'), null);
   showLabelsError(null);
   form.hidden = false;
-  lendSquaresTo(op.id);
+  const mine = draft;
+  // Another form taking the map's squares (the POA weights) closes this one.
+  mine.giveBack = lendSquaresTo(op.id, { onTakenBack: () => {
+    if (draft === mine) closeTaskForm();
+  } });
   squaresChanged();
   renderPlaces();
+  renderRoute();
+  showRoutePreview(draft.route);
   loadSquares();
   form.scrollIntoView({ block: 'nearest' });
   byId('fieldtask-title').focus();
@@ -156,13 +184,15 @@ export function openTaskForm({ op, task = null, places = [], opener = null }) {
 /** Hides the form (and gives the map back); `focusBack`: to the button that opened it. */
 export function closeTaskForm({ focusBack = false } = {}) {
   if (!draft) return;
-  const { opener, picking } = draft;
+  const { opener, picking, drawing, giveBack } = draft;
   draft = null;
   squaresGeneration += 1;
   if (picking) stopPicking(false);
+  if (drawing) cancelRouteDrawing();
   stopSquarePicking();
   markSquareOrder([]);
-  returnSquares();
+  showRoutePreview(null);
+  giveBack();
   byId('fieldtask-form').hidden = true;
   byId('task-pick-bar').hidden = true;
   if (focusBack && opener) byId('operation-list').querySelector(`[data-focus-key="${CSS.escape(opener)}"]`)?.focus();
@@ -301,6 +331,7 @@ function addTypedLabels() {
 
 function startPicking() {
   if (!draft || draft.picking) return;
+  if (draft.drawing) cancelRouteDrawing(); // before the squares' clicks are taken
   const mine = draft;
   if (!startSquarePicking((square) => pickSquare(mine, square))) {
     showFormError(byId('fieldtask-error'), t('map.unavailable'));
@@ -343,6 +374,52 @@ function updateBar() {
   else text = t('fieldtask.pick.chosen', { n: ids.length, labels: ids.map(labelOf).join(' → ') });
   byId('task-pick-text').textContent = text;
   byId('task-pick-undo').disabled = ids.length === 0;
+}
+
+// ---- The route ------------------------------------------------------------------------------
+
+function renderRoute() {
+  if (!draft) return;
+  const { route, task, drawing } = draft;
+  const points = isRoute(route) ? route.coordinates.length : 0;
+  const line = byId('fieldtask-route');
+  line.dataset.points = String(points);
+  line.textContent = points
+    ? t('fieldtask.form.route_of', { n: points, length: lengthText(lineLengthM(route)) })
+    : t('fieldtask.form.route_none');
+  const draw = byId('fieldtask-route-draw');
+  if (drawing) draw.textContent = t('fieldtask.form.route_stop');
+  else draw.textContent = points ? t('fieldtask.form.route_redraw') : t('fieldtask.form.route_draw');
+  draw.setAttribute('aria-pressed', String(drawing));
+  // The server keeps a saved route (it can be drawn anew, not taken away): only a route drawn
+  // here for a task without one can be removed.
+  byId('fieldtask-route-clear').hidden = drawing || !points || isRoute(task?.route);
+}
+
+function drawRoute() {
+  if (!draft || draft.drawing) return;
+  const mine = draft;
+  const started = startRouteDrawing({
+    onDone: (line) => {
+      if (draft !== mine) return;
+      mine.drawing = false;
+      mine.route = line;
+      renderRoute();
+      byId('fieldtask-route-draw').focus();
+    },
+    onCancel: () => {
+      if (draft !== mine) return;
+      mine.drawing = false;
+      showRoutePreview(mine.route);
+      renderRoute();
+    },
+  });
+  if (!started) {
+    showFormError(byId('fieldtask-error'), t('map.unavailable'));
+    return;
+  }
+  mine.drawing = true;
+  renderRoute();
 }
 
 // ---- The places -----------------------------------------------------------------------------
@@ -398,6 +475,7 @@ function readForm() {
     sweep_width_m: width,
     square_ids: draft.squareIds.slice(),
     place_ids: draft.placeIds.slice(),
+    route: isRoute(draft.route) ? draft.route : null,
   };
 }
 
@@ -409,6 +487,7 @@ function newTaskBody(read) {
   if (read.sweep_width_m !== null) body.sweep_width_m = read.sweep_width_m;
   if (read.square_ids.length) body.square_ids = read.square_ids;
   if (read.place_ids.length) body.place_ids = read.place_ids;
+  if (read.route) body.route = read.route;
   return body;
 }
 
@@ -424,6 +503,7 @@ function taskChanges(task, read) {
   }
   if (!sameOrder(read.square_ids, (task.squares || []).map((s) => s.id))) changes.square_ids = read.square_ids;
   if (!sameOrder(read.place_ids, (task.places || []).map((p) => p.id))) changes.place_ids = read.place_ids;
+  if (read.route && !sameRoute(read.route, task.route)) changes.route = read.route;
   return changes;
 }
 

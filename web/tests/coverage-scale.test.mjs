@@ -73,3 +73,61 @@ test('a square\'s side is its grid\'s cell size, not guessed from its (clipped) 
   assert.equal(squareSide({ cell_size_m: null }), 0);
   assert.equal(squareSide(null), 0);
 });
+
+// ---- POA and POS: probabilities over the squares, coloured relative to the largest ----------
+
+test('POA and POS are read from their own figures, and are null while no POA is set', async () => {
+  const { measureValue, hasPoa, isRelativeMeasure } = await import('../js/coverage-scale.js');
+  const square = { geometric: 0.08, pod: 0.0769, poa_initial: 0.75, poa: 0.7347, pos: 0.0577 };
+  assert.equal(measureOf(square, 'poa'), 0.7347);
+  assert.equal(measureOf(square, 'pos'), 0.0577);
+  assert.equal(measureValue({ geometric: 0.1, poa: null, pos: null }, 'poa'), null);
+  assert.equal(measureOf({ geometric: 0.1, poa: null }, 'poa'), 0);
+  assert.equal(normalMeasure('poa'), 'poa');
+  assert.equal(normalMeasure('pos'), 'pos');
+  assert.equal(isRelativeMeasure('poa'), true);
+  assert.equal(isRelativeMeasure('pod'), false);
+  assert.equal(hasPoa([{ properties: { poa: null } }, { properties: { poa: 0 } }]), true);
+  assert.equal(hasPoa([{ properties: { poa: null } }]), false);
+  assert.equal(hasPoa(null), false);
+});
+
+test('POA steps halve from the likeliest square, which is always in the darkest step', async () => {
+  const { measureScale, squareStep } = await import('../js/coverage-scale.js');
+  // Shares of the likeliest square: 1, 0.75, 0.45, 0.2, 0.1, 0.05, 0.
+  const features = [0.02, 0.015, 0.009, 0.004, 0.002, 0.001, 0].map((poa) => ({ properties: { poa, geometric: 0.5 } }));
+  const max = measureScale(features, 'poa');
+  assert.equal(max, 0.02);
+  assert.deepEqual(features.map((f) => squareStep(f.properties, 'poa', max)), [5, 5, 4, 3, 2, 1, 0]);
+  assert.deepEqual(legendSteps('poa').map(({ from, to }) => [from, to]),
+    [[0, 0], [0, 1 / 16], [1 / 16, 1 / 8], [1 / 8, 1 / 4], [1 / 4, 1 / 2], [1 / 2, null]]);
+  // Coverage ignores the scale: fixed steps.
+  assert.equal(measureScale(features, 'coverage'), 1);
+  assert.equal(squareStep({ geometric: 0.5 }, 'coverage', 1), 3);
+  // No POA: nothing to scale to, every square in step 0.
+  const none = [{ properties: { poa: null } }];
+  assert.equal(measureScale(none, 'poa'), 0);
+  assert.equal(squareStep(none[0].properties, 'poa', 0), 0);
+  // POS is scaled the same way, to the highest POS.
+  const pos = [{ properties: { pos: 0.0577 } }, { properties: { pos: 0.01 } }];
+  assert.equal(squareStep(pos[1].properties, 'pos', measureScale(pos, 'pos')), 3);
+});
+
+test('POA and POS have their own hues, so a probability map is not taken for a coverage map', () => {
+  const hues = (measure) => [1, 2, 3, 4, 5].map((step) => stepStyle(step, measure).fillColor);
+  assert.notDeepEqual(hues('poa'), hues('coverage'));
+  assert.notDeepEqual(hues('pos'), hues('poa'));
+  assert.deepEqual(hues('pod'), hues('coverage'));
+  assert.equal(stepStyle(3, 'poa').fillOpacity, stepStyle(3).fillOpacity);
+});
+
+test('small probabilities are written to two significant figures', async () => {
+  const { probabilityNumber } = await import('../js/coverage-scale.js');
+  assert.equal(probabilityNumber(0.7347, 'en'), '73');
+  assert.equal(probabilityNumber(0.0577, 'en'), '5.8');
+  assert.equal(probabilityNumber(0.0577, 'ru'), '5,8');
+  assert.equal(probabilityNumber(0.0035, 'en'), '0.35');
+  assert.equal(probabilityNumber(0.00004, 'en'), '<0.01');
+  assert.equal(probabilityNumber(0, 'en'), '0');
+  assert.equal(probabilityNumber(null, 'en'), '0');
+});

@@ -132,3 +132,49 @@ test('task entries (a group\u2019s assignment) are worded from their details in 
   assert.equal(entryText({ text: 'Olga', details: { event: 'group_changed', group: 'g1', leader: 'v1', leader_name: 'Olga' } }, en),
     'Group leader: Olga');
 });
+
+test('field alerts Sweep raised, and their acknowledgements, are worded in both languages', () => {
+  const op = 'a8c1e6f2-0000-4000-8000-000000000001';
+  const raisedOff = {
+    event: 'field_alert', alert: 'f1', kind: 'off_task', operation: op, task: 't1', group: 'g1', volunteer: 'v1',
+    name: 'Ольга', since: '2026-03-12T11:20:00Z',
+  };
+  const raisedSilent = { ...raisedOff, kind: 'silent_group', volunteer: null, name: 'Север' };
+  const acknowledged = { event: 'field_alert_acknowledged', alert: 'f1', kind: 'off_task', operation: op, note: 'Связался по рации' };
+  for (const lang of ['ru', 'en']) {
+    const w = words(lang);
+    const s = w.strings;
+    const fill = (key, params = {}) => s[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name]));
+    assert.equal(entryText({ text: 'Ольга', details: raisedOff }, w), fill('log.field_alert_off_task', { name: 'Ольга' }), lang);
+    assert.equal(entryText({ text: 'Север', details: raisedSilent }, w), fill('log.field_alert_silent_group', { name: 'Север' }), lang);
+    assert.equal(entryText({ text: 'Связался по рации', details: acknowledged }, w),
+      fill('log.field_alert_acknowledged_note', { kind: s['fieldalert.kind.off_task'], note: 'Связался по рации' }), lang);
+    assert.equal(entryText({ text: '✓', details: { ...acknowledged, kind: 'silent_group', note: null } }, w),
+      fill('log.field_alert_acknowledged', { kind: s['fieldalert.kind.silent_group'] }), lang);
+  }
+  const en = words('en');
+  assert.equal(entryText({ text: 'Olga', details: { ...raisedOff, name: 'Olga' } }, en), "Field alert: Olga is off the task's area");
+  assert.equal(entryText({ text: 'North', details: { ...raisedSilent, name: 'North' } }, en), 'Field alert: North has gone silent');
+  assert.equal(entryText({ text: 'x', details: { ...acknowledged, note: 'Called the leader' } }, en),
+    "Field alert acknowledged (off the task's area): Called the leader");
+  const ru = words('ru');
+  assert.equal(entryText({ text: '✓', details: { ...acknowledged, note: null } }, ru), 'Тревога принята (вне района задачи)');
+});
+
+test('an operation whose settings alone changed says so, instead of the stored "~"', () => {
+  const en = withOperations('en');
+  const details = {
+    event: 'operation_changed', name: null, status: null, leader: null, meeting_point_id: null,
+    sweep_width_m: 15, max_accuracy_m: null, max_speed_mps: null, max_gap_s: null,
+  };
+  assert.equal(entryText({ text: '~', details }, en), 'Operation settings changed');
+  assert.equal(entryText({ text: '~', details: { ...details, sweep_width_m: null } }, withOperations('ru')), 'Изменены параметры операции');
+});
+
+test('setting the probability of area is worded by its method', () => {
+  const en = words('en');
+  assert.equal(entryText({ text: 'POA', details: { event: 'poa_set', method: 'rings', operation: 'o' } }, en),
+    'Probability of area set by distance rings from the last-seen point');
+  assert.equal(entryText({ text: 'POA', details: { event: 'poa_set', method: 'manual', operation: 'o' } }, en),
+    'Probability of area set by hand');
+});
