@@ -528,3 +528,57 @@ pub async fn update(
     tx.commit().await?;
     Ok(Json(updated))
 }
+
+/// One sortie over a square: who searched it, when, and how much.
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct SquareSortie {
+    /// `task:…`, `group:…` or `volunteer:…`.
+    pub sortie: String,
+    /// The task's number and title, for a task's sortie.
+    pub task: Option<String>,
+    /// The group.
+    pub group_name: Option<String>,
+    /// The volunteer (outside a group).
+    pub volunteer_name: Option<String>,
+    /// Track length inside the square, metres.
+    pub length_m: f64,
+    /// Sweep width used, metres.
+    pub sweep_width_m: f32,
+    /// Effort coverage C = W × L ÷ A.
+    pub effort: f64,
+    /// First and last counted fix inside.
+    pub first_at: chrono::DateTime<chrono::Utc>,
+    /// Last counted fix.
+    pub last_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Who searched a square, when, and how much (its sorties, oldest first).
+#[utoipa::path(get, path = "/api/squares/{id}/sorties", tag = "operations", params(("id" = i64, Path, description = "Square id")),
+    responses((status = 200, body = Vec<SquareSortie>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn sorties(
+    State(state): State<AppState>,
+    _auth: Authorized<ReadOperationalMap>,
+    Path(square): Path<i64>,
+) -> ApiResult<Json<Vec<SquareSortie>>> {
+    let mut conn = state.db.acquire().await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM grid_cells WHERE id = $1)")
+        .bind(square)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !exists {
+        return Err(ApiError::not_found("square"));
+    }
+    let list: Vec<SquareSortie> = sqlx::query_as(
+        "SELECT s.sortie, t.number || '. ' || t.title AS task, g.name AS group_name, v.display_name AS volunteer_name,
+                s.length_m, s.sweep_width_m, s.sweep_width_m * s.length_m / c.area_m2 AS effort, s.first_at, s.last_at
+         FROM square_sorties s JOIN grid_cells c ON c.id = s.cell_id
+         LEFT JOIN tasks t ON s.sortie = 'task:' || t.id::text
+         LEFT JOIN operation_groups g ON g.id = coalesce(s.group_id, t.group_id)
+         LEFT JOIN users v ON v.id = s.volunteer_id
+         WHERE s.cell_id = $1 ORDER BY s.first_at",
+    )
+    .bind(square)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Json(list))
+}

@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(areas::add, areas::list))
         .routes(routes!(areas::import))
         .routes(routes!(areas::update))
+        .routes(routes!(areas::sorties))
         .routes(routes!(export::export))
         .routes(routes!(areas::grid))
         .routes(routes!(areas::squares))

@@ -137,6 +137,12 @@ async fn a_straight_track_through_a_square_and_a_second_pass_give_the_textbook_c
     assert!(near(effort, 0.16, 0.01), "effort coverage {effort}");
     // Cumulative POD: 1 − (1 − 0.0769)² = 1 − e^(−0.16) = 14.79%.
     assert!(near(pod, 0.1479, 0.01), "cumulative POD {pod}");
+    // Who searched it, and when.
+    let url = search.app.at(&format!("/api/squares/{}/sorties", search.square));
+    let sorties = json_body(search.coordinator.get(url).send().await.unwrap()).await;
+    let names: Vec<&str> = sorties.as_array().unwrap().iter().map(|s| s["volunteer_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Test first", "Test second"]);
+    assert!(near(sorties[0]["effort"].as_f64().unwrap(), 0.08, 0.01));
 
     // The coordinator widens the sweep (open forest): everything is computed again at once.
     let url = search.app.at(&format!("/api/operations/{}", search.operation));

@@ -129,6 +129,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/operations/{id}/export", Only(STAFF)),
     ("POST", "/api/areas/{id}/grid", Only(STAFF)),
     ("PATCH", "/api/areas/{id}", Only(STAFF)),
+    ("GET", "/api/squares/{id}/sorties", Only(STAFF)),
     ("GET", "/api/operations/{id}/squares", Only(STAFF)),
     ("POST", "/api/operations/{id}/coverage/recompute", Only(STAFF)),
     ("PUT", "/api/operations/{id}/poa", Only(STAFF)),
