@@ -361,6 +361,15 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
             .execute(&mut *conn)
             .await?;
     }
+    let leader_name: Option<String> = match patch.leader_id {
+        Some(leader) => {
+            sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                .bind(leader)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
     sqlx::query(
         "UPDATE operations SET name = coalesce($2, name), status = coalesce($3, status),
              meeting_point_id = coalesce($4, meeting_point_id),
@@ -395,7 +404,7 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, patch: OperationPatch, au
             .execute(&mut *conn)
             .await?;
     }
-    let details = json!({ "event": "operation_changed", "name": name, "status": patch.status, "leader": patch.leader_id,
+    let details = json!({ "event": "operation_changed", "name": name, "status": patch.status, "leader": patch.leader_id, "leader_name": leader_name,
                           "meeting_point_id": patch.meeting_point_id, "sweep_width_m": patch.sweep_width_m,
                           "max_accuracy_m": patch.max_accuracy_m, "max_speed_mps": patch.max_speed_mps,
                           "max_gap_s": patch.max_gap_s, "off_task_after_s": patch.off_task_after_s,

@@ -331,9 +331,10 @@ export function createOperation(caseId, operation) {
 }
 
 /**
- * {name?, status? (planned|active|suspended|finished), meeting_point_id?, sweep_width_m?,
- * max_accuracy_m?, max_speed_mps?, max_gap_s?, off_task_after_s?, off_task_margin_m?,
- * silent_after_s?}; answers the Operation.
+ * {name?, status? (planned|active|suspended|finished), meeting_point_id?, leader_id? (the search
+ * leader: an enabled account of the team, not a police liaison), sweep_width_m?, max_accuracy_m?,
+ * max_speed_mps?, max_gap_s?, off_task_after_s?, off_task_margin_m?, silent_after_s?}; answers the
+ * Operation (with leader_id and leader_name).
  */
 export function updateOperation(operationId, changes) {
   return request('PATCH', `/api/operations/${id(operationId)}`, { body: changes });
@@ -369,14 +370,30 @@ export function setFieldTaskStatus(taskId, status, reason) {
   return request('POST', `/api/tasks/${id(taskId)}/status`, { body: reason ? { status, reason } : { status } });
 }
 
-/** {name, instructions?}; answers the Operation. */
+/** {name, instructions?, radio?}; answers the Operation. */
 export function addGroup(operationId, group) {
   return request('POST', `/api/operations/${id(operationId)}/groups`, { body: group });
 }
 
-/** {name?, instructions?, leader_id? (one of the group's members)}; answers the Operation. */
+/**
+ * {name?, instructions?, radio? (channel or call signs, at most 200 characters; empty clears),
+ * leader_id? (one of the group's members)}; answers the Operation.
+ */
 export function updateGroup(operationId, groupId, changes) {
   return request('PATCH', `/api/operations/${id(operationId)}/groups/${id(groupId)}`, { body: changes });
+}
+
+/**
+ * Hands equipment to a group: {item, quantity?} (1 by default); answers the Operation, whose
+ * groups list their equipment [{id, item, quantity, issued_at, returned_at}].
+ */
+export function issueEquipment(operationId, groupId, equipment) {
+  return request('POST', `/api/operations/${id(operationId)}/groups/${id(groupId)}/equipment`, { body: equipment });
+}
+
+/** Equipment came back; answers the Operation. 409 already_returned. */
+export function returnEquipment(equipmentId) {
+  return request('POST', `/api/equipment/${id(equipmentId)}/return`);
 }
 
 /** Puts a volunteer in the operation (and a group, or none), out of any other operation. */
@@ -396,6 +413,15 @@ export function createArea(operationId, area) {
 }
 
 /**
+ * Renames an area ({name}) or redraws its outline ({geometry}: a GeoJSON Polygon; its squares are
+ * drawn afresh at the same size); answers {id, name, area_m2}. A new outline is refused with 409
+ * area_searched once any of its squares has been searched.
+ */
+export function updateArea(areaId, changes) {
+  return request('PATCH', `/api/areas/${id(areaId)}`, { body: changes });
+}
+
+/**
  * The operation's search areas, oldest first: [{id, name, area_m2, geometry (GeoJSON Polygon),
  * cell_size_m (null before squares are drawn), squares, swept_m2}].
  */
@@ -411,6 +437,14 @@ export function drawGrid(areaId, cellSizeM) {
 /** The operation's squares as GeoJSON, labelled in `language`, with their coverage and POD. */
 export function getSquares(operationId, language) {
   return request('GET', `/api/operations/${id(operationId)}/squares${query({ language })}`);
+}
+
+/**
+ * Who searched a square, oldest first: [{sortie, task ("4. Title" or null), group_name,
+ * volunteer_name, length_m, sweep_width_m, effort, first_at, last_at}].
+ */
+export function getSquareSorties(squareId) {
+  return request('GET', `/api/squares/${id(squareId)}/sorties`);
 }
 
 /** Computes the operation's coverage again from all the tracks; answers {squares, covered}. */

@@ -2,7 +2,8 @@
 // a click on the first corner or "Finish" closes it, "Undo" (or Ctrl+Z) takes the last corner
 // back, Escape or "Cancel" gives up. The bar over the map (#map-draw-bar) says how many corners
 // and how large, or what is wrong. The closed outline stays drawn as a preview until the area is
-// saved or dropped; an imported one is previewed the same way. The state is js/area-drawing.js.
+// saved or dropped; an imported one is previewed the same way. An area's outline being drawn
+// anew shows the old one dashed meanwhile. The state is js/area-drawing.js.
 
 import { createAreaDrawing } from './area-drawing.js';
 import { byId } from './dom.js';
@@ -49,9 +50,10 @@ function wire() {
 /**
  * Starts drawing. `onDone(polygon, areaM2)` gets the GeoJSON Polygon when the outline is closed
  * (it stays on the map as a preview); `onCancel()` when drawing is given up (or something else
- * takes the map). Answers false without a map.
+ * takes the map). `reference`: the outline being replaced (a GeoJSON Polygon), shown dashed and
+ * framed while drawing. Answers false without a map.
  */
-export function startAreaDrawing({ onDone, onCancel = () => {} }) {
+export function startAreaDrawing({ onDone, onCancel = () => {}, reference = null }) {
   if (!ensureLayer()) return false;
   wire();
   clearAreaPreview();
@@ -76,6 +78,13 @@ export function startAreaDrawing({ onDone, onCancel = () => {} }) {
   });
   if (!started) return false;
   session = mine;
+  if (reference) {
+    window.L.geoJSON(reference, {
+      style: { color: DRAW_COLOUR, weight: 2, dashArray: '4 6', fill: false, opacity: 0.8 },
+      interactive: false,
+    }).addTo(layer);
+    fitGeometry(reference);
+  }
   redraw();
   return true;
 }

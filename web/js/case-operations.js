@@ -1,8 +1,10 @@
 // The card's "Operations" tab (staff): the search operations of the case, each with its search
 // areas (js/operation-areas.js), probability of area (js/operation-poa.js), tasks
 // (js/operation-tasks.js), field alerts (js/field-alerts.js), groups, members and messages to
-// the field (js/operation-item.js draws one). Here: starting an operation, changing its status, groups (js/group-dialog.js),
-// members (js/member-dialog.js), messages (js/alert-form.js), phone links (js/device-dialog.js).
+// the field (js/operation-item.js draws one). Here: starting an operation, changing its status and
+// its search leader, groups (js/group-dialog.js), their equipment handed out (js/equipment-dialog.js)
+// and taken back, members (js/member-dialog.js), messages (js/alert-form.js), phone links
+// (js/device-dialog.js).
 // Kept live from the channel: "operation.changed" reads the operations (and their areas) again,
 // "alert.sent" an operation's messages, and "alert.answer" puts a recipient's read receipt or
 // answer in place.
@@ -13,6 +15,7 @@ import { closeAlertForm, initAlertForm, openAlertForm, resetAlertForm } from './
 import { confirmAction, showFormError } from './dialogs.js';
 import { initDeviceDialog, openDeviceDialog } from './device-dialog.js';
 import { byId, debounce } from './dom.js';
+import { openEquipmentDialog } from './equipment-dialog.js';
 import { apiErrorText } from './errors.js';
 import {
   followFieldAlertOperations, forgetFieldAlertOperations, onFieldAlertsChanged,
@@ -23,8 +26,10 @@ import { focusOn } from './map.js';
 import { initMemberDialog, openMemberDialog } from './member-dialog.js';
 import { followOperations, forgetOperationAreas, initOperationAreas, operationChanged } from './operation-areas.js';
 import { operationItem } from './operation-item.js';
+import { equipmentNames, equipmentOut } from './operation-people.js';
 import { followPoaOperations, forgetOperationPoa, initOperationPoa } from './operation-poa.js';
 import { followTaskOperations, forgetOperationTasks, initOperationTasks } from './operation-tasks.js';
+import { isAdmin, sessionUser } from './session.js';
 import { setMapPeek } from './side-panel.js';
 
 let caseInfo = null; // {id, status, category, last_seen} of the case on show
@@ -32,6 +37,10 @@ let casePlaces = []; // the case's places, for a task's places to check
 let operations = [];
 const alertsByOperation = new Map(); // operation id -> alerts, newest first
 const openRecipients = new Set(); // alerts whose recipients are unfolded
+const busy = new Set(); // focus keys of the buttons whose request is under way
+// Whom a search leader can be chosen from besides the members (js/operation-people.js): the
+// team's volunteers, and every account when an administrator is logged in.
+let people = { volunteers: [], accounts: [] };
 let generation = 0;
 
 export function initOperations({ live }) {
@@ -115,6 +124,7 @@ export function showOperations(c) {
   showFormError(byId('operations-error'), null);
   render();
   load({ alerts: true });
+  loadPeople();
 }
 
 /** Forgets the case (the card is left). */
@@ -186,8 +196,24 @@ function render() {
   list.replaceChildren(...operations.map((op) => operationItem(op, {
     alerts: alertsByOperation.get(op.id) ?? null,
     openIds: openRecipients,
+    people: { ...people, me: sessionUser() },
+    busy,
   })));
   if (key) list.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
+}
+
+// The team's volunteers (and, for an administrator, every account), read as a case is shown; a
+// failure keeps what was read before (or leaves the members and the account logged in).
+async function loadPeople() {
+  const [volunteers, accounts] = await Promise.all([
+    api.getVolunteers().catch(() => null),
+    isAdmin() ? api.getUsers().catch(() => null) : Promise.resolve([]),
+  ]);
+  people = {
+    volunteers: Array.isArray(volunteers) ? volunteers : people.volunteers,
+    accounts: Array.isArray(accounts) ? accounts : people.accounts,
+  };
+  if (caseInfo) render();
 }
 
 function replaceOperation(updated) {
@@ -257,6 +283,14 @@ function onClick(event) {
     case 'edit-group':
       if (group) openGroupDialog({ op, group, onSaved: replaceOperation });
       break;
+    case 'equipment-issue':
+      if (group) openEquipmentDialog({ op, group, names: equipmentNames(operations), onSaved: replaceOperation });
+      break;
+    case 'equipment-return': {
+      const equipmentId = button.closest('.equipment-item')?.dataset.equipmentId;
+      if (equipmentId) giveBack(equipmentId);
+      break;
+    }
     case 'device':
       if (member) openDeviceDialog({ id: member.volunteer_id, name: member.name });
       break;
@@ -268,6 +302,11 @@ function onClick(event) {
 }
 
 async function onChange(event) {
+  const leader = event.target.closest('select[data-action="leader"]');
+  if (leader) {
+    changeLeader(leader);
+    return;
+  }
   const select = event.target.closest('select[data-action="move"]');
   if (!select) return;
   const { op, member } = find(select);
@@ -281,6 +320,47 @@ async function onChange(event) {
     failed(failure);
   } finally {
     select.disabled = false;
+  }
+}
+
+async function changeLeader(select) {
+  const { op } = find(select);
+  if (!op || !select.value || select.value === op.leader_id) return;
+  showFormError(byId('operations-error'), null);
+  select.disabled = true;
+  try {
+    replaceOperation(await api.updateOperation(op.id, { leader_id: select.value }));
+  } catch (failure) {
+    select.value = op.leader_id || '';
+    if (failure?.code === 'invalid_field' && failure.details?.field === 'leader_id') {
+      showFormError(byId('operations-error'), t('operation.leader.refused'));
+    } else {
+      failed(failure);
+    }
+  } finally {
+    select.disabled = false;
+  }
+}
+
+// "Returned": the item is back. Someone else may have marked it a moment before (409): the list
+// is read again either way.
+async function giveBack(equipmentId) {
+  const key = `equipment-return:${equipmentId}`;
+  if (busy.has(key)) return;
+  busy.add(key);
+  render();
+  try {
+    replaceOperation(await api.returnEquipment(equipmentId));
+  } catch (failure) {
+    if (failure?.code === 'already_returned') {
+      showFormError(byId('operations-error'), t('equipment.already_returned'));
+      load({ alerts: false });
+    } else {
+      failed(failure);
+    }
+  } finally {
+    busy.delete(key);
+    render();
   }
 }
 
@@ -324,9 +404,13 @@ async function changeStatus(op, to) {
     }
     return;
   }
+  // Equipment still out is said before the operation ends (it can still be taken back after).
+  const out = equipmentOut(op);
   confirmAction({
     title: t('operation.finish_title', { name: op.name }),
-    text: t('operation.finish_text'),
+    text: out.items > 0
+      ? `${t('operation.finish_text')} ${t('operation.finish_equipment_out', { n: out.items })}`
+      : t('operation.finish_text'),
     confirmText: t('operation.action.finish'),
     run: async (errorLine) => {
       try {

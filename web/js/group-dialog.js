@@ -1,6 +1,6 @@
 // A group of an operation, added or changed in #group-dialog: its name, the instructions its
-// members read on their phones (which squares, in what order, what to look out for), and its
-// leader (#group-leader, one of its members: reports the group's task from the phone). A new
+// members read on their phones (which squares, in what order, what to look out for), its radio
+// channel or call signs (#group-radio; emptied, it is cleared), and its leader (#group-leader, one of its members: reports the group's task from the phone). A new
 // group has no members yet, so its leader is named later.
 
 import * as api from './api.js';
@@ -11,6 +11,7 @@ import { t } from './i18n.js';
 
 const FIELD_LABELS = {
   instructions: () => t('group.instructions'),
+  radio: () => t('group.radio'),
   leader_id: () => t('group.leader'),
 };
 const fieldLabel = (name) => FIELD_LABELS[name]?.() ?? t('group.name');
@@ -22,11 +23,13 @@ const fieldLabel = (name) => FIELD_LABELS[name]?.() ?? t('group.name');
 export function openGroupDialog({ op, group = null, onSaved }) {
   const name = byId('group-name');
   const instructions = byId('group-instructions');
+  const radio = byId('group-radio');
   byId('group-dialog-title').textContent = group
     ? t('group.edit_title', { name: group.name })
     : t('group.add_title', { operation: op.name });
   name.value = group?.name || '';
   instructions.value = group?.instructions || '';
+  radio.value = group?.radio || '';
   name.removeAttribute('aria-invalid');
   const leader = byId('group-leader');
   const members = group ? (op.members || []).filter((m) => m.group_id === group.id) : [];
@@ -44,6 +47,7 @@ export function openGroupDialog({ op, group = null, onSaved }) {
     const error = byId('group-error');
     const newName = name.value.trim();
     const newInstructions = instructions.value.trim();
+    const newRadio = radio.value.trim();
     if (!newName) {
       name.setAttribute('aria-invalid', 'true');
       showFormError(error, t('group.name_required'));
@@ -57,11 +61,15 @@ export function openGroupDialog({ op, group = null, onSaved }) {
         const changes = {};
         if (newName !== group.name) changes.name = newName;
         if (newInstructions !== (group.instructions || '')) changes.instructions = newInstructions;
+        if (newRadio !== (group.radio || '')) changes.radio = newRadio;
         if (members.length && leader.value && leader.value !== group.leader_id) changes.leader_id = leader.value;
         if (Object.keys(changes).length === 0) return true;
         saved = await api.updateGroup(op.id, group.id, changes);
       } else {
-        saved = await api.addGroup(op.id, newInstructions ? { name: newName, instructions: newInstructions } : { name: newName });
+        const fields = { name: newName };
+        if (newInstructions) fields.instructions = newInstructions;
+        if (newRadio) fields.radio = newRadio;
+        saved = await api.addGroup(op.id, fields);
       }
       onSaved(saved);
       return true;

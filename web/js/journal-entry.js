@@ -8,7 +8,7 @@ import { h } from './dom.js';
 import { getLanguage, t } from './i18n.js';
 import { journalKindLabel, WRITABLE_JOURNAL_KINDS } from './labels.js';
 import { formatPoint, isPoint } from './points.js';
-import { entryText } from './system-entry.js';
+import { entryText, isEquipmentRecord } from './system-entry.js';
 import { formatClock } from './time.js';
 
 /**
@@ -21,7 +21,9 @@ export function journalEntryItem(entry, { interactive = true, correctable = true
   const lang = getLanguage();
   const correctedBy = Array.isArray(entry.corrected_by) ? entry.corrected_by : [];
   const isCorrection = entry.corrects_id !== null && entry.corrects_id !== undefined;
-  const writtenByPeople = WRITABLE_JOURNAL_KINDS.includes(entry.kind);
+  // Equipment handed out or taken back in the Operations tab is Sweep's record (of a kind people
+  // write too): worded from its details, and changed there ("Returned"), not corrected here.
+  const writtenByPeople = WRITABLE_JOURNAL_KINDS.includes(entry.kind) && !isEquipmentRecord(entry);
   const fromPhone = entry.details?.source === 'phone';
   const photo = caseId && entry.details?.photo ? entry.details.photo : null;
   const link = (className, goto, text) => (interactive

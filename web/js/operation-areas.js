@@ -3,19 +3,21 @@
 // (js/area-draw.js) or imported from a file and named in #area-dialog (GeoJSON is read here,
 // js/geojson-import.js; KML and GPX are sent to the server, which reads them; the kind is told
 // by js/outline-file.js), the squares drawn per area at a chosen size, the search settings and
-// the field alerts' limits (#settings-dialog), and the coverage computed again. The list is the server's
+// the field alerts' limits (#settings-dialog), and the coverage computed again; an area renamed
+// (#area-rename-dialog) or its outline drawn anew on the map (refused once any of its squares has
+// been searched: 409 area_searched, said in the dialog and the status line). The list is the server's
 // (GET /api/operations/{id}/areas, read by js/search-areas.js) and read again as the coverage
 // changes; js/operation-item.js places areasSection(op) in each operation, and the clicks in it
 // are handled here.
 //
-// Browser tests find `.area-item[data-area-id]`, `.area-grid-form`, `.area-cell-size` and
-// `.area-status` here.
+// Browser tests find `.area-item[data-area-id]`, `.area-grid-form`, `.area-cell-size`,
+// `button[data-action="area-rename"]`, `button[data-action="area-outline"]` and `.area-status` here.
 
 import * as api from './api.js';
 import { cancelAreaDrawing, clearAreaPreview, showAreaPreview, startAreaDrawing } from './area-draw.js';
 import { polygonAreaM2 } from './area-drawing.js';
 import { formatNumber } from './coverage-scale.js';
-import { openDialog, showFormError } from './dialogs.js';
+import { confirmAction, openDialog, showFormError } from './dialogs.js';
 import { byId, h } from './dom.js';
 import { apiErrorText } from './errors.js';
 import { MAX_FILE_BYTES, polygonFromGeoJSON } from './geojson-import.js';
@@ -218,6 +220,12 @@ function areaItem(op, area, open) {
       h('span', { className: 'area-name', text: name }),
       area.geometry ? button('area-show', t('area.show'), {
         key: `area-show:${area.id}`, label: t('area.show_of', { name }),
+      }) : null,
+      open ? button('area-rename', t('area.rename'), {
+        key: `area-rename:${area.id}`, label: t('area.rename_of', { name }),
+      }) : null,
+      open ? button('area-outline', t('area.outline.redraw'), {
+        key: `area-outline:${area.id}`, label: t('area.outline.redraw_of', { name }),
       }) : null),
     h('p', { className: 'area-facts', text: facts.join(' · ') }),
     open ? h('form', { className: 'area-grid-form', dataset: { areaId: area.id }, noValidate: true },
@@ -288,16 +296,30 @@ function onClick(event) {
       recompute(op);
       break;
     case 'area-show': {
-      const areaId = target.closest('.area-item')?.dataset.areaId;
-      const area = (summaries.get(op.id) || []).find((one) => one.id === areaId);
+      const area = areaOf(op, target);
       if (area?.geometry) {
         setMapPeek(true);
         fitGeometry(area.geometry);
       }
       break;
     }
+    case 'area-rename': {
+      const area = areaOf(op, target);
+      if (area) openRenameDialog(op, area);
+      break;
+    }
+    case 'area-outline': {
+      const area = areaOf(op, target);
+      if (area) redrawOutline(op, area);
+      break;
+    }
     default:
   }
+}
+
+function areaOf(op, target) {
+  const areaId = target.closest('.area-item')?.dataset.areaId;
+  return (summaries.get(op.id) || []).find((one) => one.id === areaId) ?? null;
 }
 
 function drawArea(op) {
@@ -423,6 +445,89 @@ function openAreaDialog(op, { polygon = null, areaM2 = 0, name = '', others = 0,
   });
   nameInput.focus();
   if (name) nameInput.select();
+}
+
+// ---- An area renamed, or its outline drawn anew --------------------------------------------------
+
+function openRenameDialog(op, area) {
+  const input = byId('area-rename-name');
+  setStatus(op.id, null);
+  byId('area-rename-title').textContent = t('area.rename_title', { name: area.name });
+  input.value = area.name;
+  input.removeAttribute('aria-invalid');
+  openDialog(byId('area-rename-dialog'), async () => {
+    const error = byId('area-rename-error');
+    const name = input.value.trim();
+    if (!name) {
+      input.setAttribute('aria-invalid', 'true');
+      showFormError(error, t('area.name_required'));
+      input.focus();
+      return false;
+    }
+    input.removeAttribute('aria-invalid');
+    if (name === area.name) return true;
+    try {
+      const saved = await api.updateArea(area.id, { name });
+      setStatus(op.id, t('area.renamed', { name: saved?.name ?? name }));
+      store.changed(op.id, { now: true });
+      return true;
+    } catch (failure) {
+      showFormError(error, areaChangeErrorText(failure, area));
+      return false;
+    }
+  });
+  input.focus();
+  input.select();
+}
+
+// The outline is drawn on the map over the old one (dashed), then confirmed. An area whose squares
+// have been searched keeps its outline: said at once when the list shows some of it swept, and by
+// the server (409 area_searched) otherwise.
+function redrawOutline(op, area) {
+  setStatus(op.id, null);
+  if (area.swept > 0) {
+    setStatus(op.id, t('area.error.searched', { name: area.name }), { error: true });
+    return;
+  }
+  const started = startAreaDrawing({
+    reference: area.geometry,
+    onDone: (polygon, areaM2) => confirmOutline(op, area, polygon, areaM2),
+  });
+  if (!started) setStatus(op.id, t('map.unavailable'), { error: true });
+}
+
+function confirmOutline(op, area, polygon, areaM2) {
+  const shape = t('area.dialog.shape', { n: polygon.coordinates[0].length - 1, area: areaText(areaM2) });
+  byId('confirm-dialog').addEventListener('close', clearAreaPreview, { once: true });
+  confirmAction({
+    title: t('area.outline.title', { name: area.name }),
+    text: area.squares > 0 ? `${shape} ${t('area.outline.squares_again')}` : shape,
+    confirmText: t('area.outline.save'),
+    run: async (errorLine) => {
+      try {
+        await api.updateArea(area.id, { geometry: polygon });
+        setStatus(op.id, area.squares > 0
+          ? t('area.outline.saved_squares', { name: area.name })
+          : t('area.outline.saved', { name: area.name }));
+        store.changed(op.id, { now: true });
+        return true;
+      } catch (failure) {
+        const text = areaChangeErrorText(failure, area);
+        showFormError(errorLine, text);
+        if (failure?.code === 'area_searched') setStatus(op.id, text, { error: true });
+        return false;
+      }
+    },
+  });
+}
+
+function areaChangeErrorText(failure, area) {
+  if (failure?.code === 'area_searched') return t('area.error.searched', { name: area.name });
+  if (failure?.code === 'invalid_field') {
+    return failure.details?.field === 'name' ? t('area.error.name') : t('area.error.geometry');
+  }
+  if (failure?.code === 'not_found') return t('area.error.area_gone');
+  return apiErrorText(failure);
 }
 
 function areaErrorText(failure) {

@@ -6,6 +6,11 @@ export function setSessionUser(next) {
   user = next || null;
 }
 
+/** The logged-in account ({id, login, display_name, role, language}), or null. */
+export function sessionUser() {
+  return user;
+}
+
 /** True if the logged-in user has one of `roles`. */
 export function hasRole(...roles) {
   return Boolean(user) && roles.includes(user.role);

@@ -1,7 +1,10 @@
 // The squares of the watched operation on the Leaflet map, filled by the measure chosen
 // (js/coverage-scale.js), under the volunteers' tracks and markers; their labels («Б-7») once
 // the squares are big enough on screen to hold them; a popup with a square's figures.
-// Drawn again in place when the figures change, so an open popup stays open.
+// Drawn again in place when the figures change, so an open popup stays open. The popup lists
+// the square's sorties (who searched it, when, how far, C: js/square-sorties.js), read when it
+// opens and again when the square's figures change while it is open: `.square-sortie` items in
+// `.square-sortie-list`.
 //
 // Every square is an SVG <path class="square" data-square-id data-area-id data-label
 // data-coverage data-pod data-poa data-poa-initial data-pos data-step data-measure>: browser
@@ -15,11 +18,14 @@
 // are given by hand (js/operation-poa.js), the squares with a weight carry the class
 // "square-weighted", data-weight="1"… and the weight drawn on them.
 
+import * as api from './api.js';
 import { h } from './dom.js';
+import { apiErrorText } from './errors.js';
 import {
   labelsFit, measureScale, normalMeasure, squareSide, squareStep, stepStyle,
 } from './coverage-scale.js';
 import { addMapLayer } from './map.js';
+import { sortieRows } from './square-sorties.js';
 import { squareFacts } from './square-text.js';
 import { t } from './i18n.js';
 
@@ -39,6 +45,9 @@ let picking = null; // {onPick({id, label, areaName, lat, lon})} while squares a
 let pickedOrder = []; // ids of the squares picked, in order
 let weights = new Map(); // square id -> POA weight given by hand (shown while weighting)
 const drawn = new Map(); // square id -> {layer, key}
+// The sorties of the squares whose popup is open: square id -> {key (the figures they were read
+// for), state ("loading", "ready", "failed"), list (the last read, or null), error}.
+const sorties = new Map();
 let measure = normalMeasure(null);
 let scale = 1; // what the measure is scaled to (js/coverage-scale.js measureScale)
 let largestSide = 0; // metres: the side of the largest squares drawn (areas may differ)
@@ -126,6 +135,7 @@ export function drawSquares(collection, { fit = false } = {}) {
     if (!layer) continue;
     layer.on('add', () => decorate(layer));
     layer.on('click', (event) => pickClicked(layer, event));
+    layer.on('popupclose', () => sorties.delete(id));
     if (!picking) bindSquarePopup(layer);
     squares.addLayer(layer);
     drawn.set(id, { layer, key });
@@ -156,6 +166,7 @@ export function clearSquares() {
   labels?.clearLayers();
   marks?.clearLayers();
   drawn.clear();
+  sorties.clear();
   largestSide = 0;
   map?.getContainer().classList.remove('map-has-squares');
 }
@@ -198,7 +209,7 @@ export function markSquareWeights(given) {
 }
 
 function bindSquarePopup(layer) {
-  if (!layer.getPopup()) layer.bindPopup(() => popup(layer.feature.properties), { autoPan: true });
+  if (!layer.getPopup()) layer.bindPopup(() => popup(layer), { autoPan: true });
 }
 
 function pickClicked(layer, event) {
@@ -266,12 +277,68 @@ function decorate(layer) {
   else delete element.dataset.weight;
 }
 
-function popup(props) {
+function popup(layer) {
+  const props = layer.feature.properties;
   return h('div', { className: 'map-popup square-popup' },
     h('div', { className: 'map-popup-kind', text: t('squares.popup_kind') }),
     h('div', { className: 'map-popup-name', text: props.label ?? '' }),
     props.area_name ? h('div', { className: 'map-popup-detail square-popup-area', text: props.area_name }) : null,
-    squareFacts(props).map((line) => h('div', { className: 'map-popup-detail', text: line })));
+    squareFacts(props).map((line) => h('div', { className: 'map-popup-detail', text: line })),
+    sortiesPart(layer));
+}
+
+// What the sorties were read for: a change in their number or effort means another read.
+const sortiesKey = (props) => `${props.sorties ?? 0}|${props.effort ?? 0}`;
+
+// The popup's list of sorties; asks for them when they are not read for these figures yet (the
+// popup has just opened, or the square's figures changed while it is open).
+function sortiesPart(layer) {
+  const props = layer.feature.properties;
+  const id = String(layer.feature.id ?? props.id);
+  let body;
+  if (!(props.sorties > 0)) {
+    sorties.delete(id);
+    body = h('p', { className: 'square-sorties-note', text: t('squares.sortie.none') });
+  } else {
+    const entry = readSorties(layer, id);
+    if (entry.list?.length) {
+      body = h('ol', { className: 'square-sortie-list' }, sortieRows(entry.list).map((row, index) => h('li', {
+        className: 'square-sortie',
+        dataset: { sortie: entry.list[index]?.sortie ?? null },
+      },
+      h('div', { className: 'square-sortie-who', text: row.who }),
+      h('div', { className: 'square-sortie-facts', text: `${row.when} · ${row.figures}` }))));
+    } else if (entry.state === 'failed') {
+      body = h('p', { className: 'square-sorties-note square-sorties-error', text: t('squares.sortie.failed', { error: apiErrorText(entry.error) }) });
+    } else if (entry.state === 'ready') {
+      body = h('p', { className: 'square-sorties-note', text: t('squares.sortie.none') });
+    } else {
+      body = h('p', { className: 'square-sorties-note', text: t('common.loading') });
+    }
+  }
+  return h('div', { className: 'square-sorties' },
+    h('div', { className: 'square-sorties-title', text: t('squares.sortie.title') }),
+    body);
+}
+
+// The sorties of square `id` as known; a read is started when none was made for its figures.
+// A failed read is tried again only when the popup opens again or the figures change.
+function readSorties(layer, id) {
+  const key = sortiesKey(layer.feature.properties);
+  const known = sorties.get(id);
+  if (known && known.key === key) return known;
+  const entry = { key, state: 'loading', list: known?.list ?? null, error: null };
+  sorties.set(id, entry);
+  api.getSquareSorties(id).then((list) => {
+    entry.state = 'ready';
+    entry.list = Array.isArray(list) ? list : [];
+  }, (error) => {
+    entry.state = 'failed';
+    entry.error = error;
+  }).finally(() => {
+    if (sorties.get(id) === entry && layer.isPopupOpen()) layer.getPopup().update();
+  });
+  return entry;
 }
 
 // The labels of the squares in view (and a little around), when they fit in their squares:

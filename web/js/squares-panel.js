@@ -6,7 +6,9 @@
 // operation's areas (matched by their operation_id, js/map.js) give way to its squares. The task
 // form in the card borrows the squares while it is open, to pick a task's squares on the map, and
 // so does the giving of POA weights by hand (lendSquaresTo: one borrower at a time, the one before
-// is told it lost them).
+// is told it lost them). With #show-tasks ticked (remembered), the watched operation's unfinished
+// tasks are drawn over its squares (js/task-outlines-layer.js), read again when the live channel
+// says the operation changed.
 
 import * as api from './api.js';
 import {
@@ -19,10 +21,16 @@ import { setWatchedOperation } from './map.js';
 import { legendLabel, legendNote, measureTitle } from './square-text.js';
 import { clearSquares, drawSquares, initSquaresLayer, setSquareMeasure } from './squares-layer.js';
 import { createSquaresStore } from './squares-store.js';
+import { taskOutlines } from './task-outline.js';
+import { clearTaskOutlines, drawTaskOutlines, initTaskOutlines } from './task-outlines-layer.js';
 
 const MEASURE_KEY = 'sweep.squares.measure';
+const TASKS_KEY = 'sweep.squares.tasks';
 
 let store = null;
+let taskStore = null; // the watched operation's tasks, read as the squares are (js/squares-store.js)
+let stopWatchingTasks = null;
+let tasksShown = null; // the tasks read for the operation on show, or null
 let watched = null; // the operation whose squares are on show, or null
 let stopWatching = null;
 let lentFrom; // while a form shows an operation's squares (js/task-form.js): what was on show before
@@ -31,6 +39,13 @@ let shown = null; // the squares on show: {count, collection}, or null before th
 
 export function initSquaresPanel({ live }) {
   store = createSquaresStore({ load: (id) => api.getSquares(id, getLanguage()), intervalMs: 1000 });
+  taskStore = createSquaresStore({ load: (id) => api.getFieldTasks(id, getLanguage()), intervalMs: 1000 });
+  const showTasks = byId('show-tasks');
+  showTasks.checked = chosenShowTasks();
+  showTasks.addEventListener('change', () => {
+    rememberShowTasks(showTasks.checked);
+    watchTasks();
+  });
   const select = byId('square-measure');
   select.value = chosenMeasure();
   setSquareMeasure(select.value);
@@ -41,11 +56,18 @@ export function initSquaresPanel({ live }) {
     renderStatus();
   });
   live.on('coverage.changed', (message) => store.changed(message.operation_id));
-  live.on('operation.changed', (message) => store.changed(message.operation_id));
-  live.on('live.resync', () => store.refreshAll());
+  live.on('operation.changed', (message) => {
+    store.changed(message.operation_id);
+    taskStore.changed(message.operation_id);
+  });
+  live.on('live.resync', () => {
+    store.refreshAll();
+    taskStore.refreshAll();
+  });
   onLanguageChange(() => {
     renderLegend();
     renderStatus();
+    renderTasks(); // "№4" or "#4"
     store.refreshAll(); // the labels are written in the reader's language
   });
   renderLegend();
@@ -64,6 +86,7 @@ export function showSquaresOf(operationId) {
   byId('square-controls').hidden = id === null;
   showStatus(null);
   renderLegend();
+  watchTasks();
   if (id === null || !store || !initSquaresLayer()) return;
   showStatus(t('common.loading'));
   let first = true;
@@ -78,7 +101,41 @@ export function showSquaresOf(operationId) {
     shown = { count, collection };
     renderLegend();
     renderStatus();
+    renderTasks();
   });
+}
+
+// The tasks of the operation on show are read (and kept fresh) while #show-tasks is ticked.
+function watchTasks() {
+  stopWatchingTasks?.();
+  stopWatchingTasks = null;
+  tasksShown = null;
+  clearTaskOutlines();
+  showTaskStatus(null);
+  const id = watched;
+  if (id === null || !taskStore || !byId('show-tasks').checked || !initTaskOutlines()) return;
+  stopWatchingTasks = taskStore.watch(id, ({ collection: tasks, error }) => {
+    if (watched !== id) return;
+    if (error && !tasks) {
+      showTaskStatus(t('squares.tasks_failed', { error: apiErrorText(error) }));
+      return;
+    }
+    showTaskStatus(null);
+    tasksShown = Array.isArray(tasks) ? tasks : [];
+    renderTasks();
+  });
+}
+
+// The outlines follow both the tasks and the squares they name.
+function renderTasks() {
+  if (!tasksShown || !byId('show-tasks').checked) return;
+  drawTaskOutlines(taskOutlines(tasksShown, shown?.collection));
+}
+
+function showTaskStatus(text) {
+  const line = byId('task-outline-status');
+  line.hidden = !text;
+  line.textContent = text || '';
 }
 
 /** The squares of the operation on show changed here (POA set): read them now. */
@@ -148,6 +205,22 @@ function chosenMeasure() {
     return normalMeasure(localStorage.getItem(MEASURE_KEY));
   } catch {
     return DEFAULT_MEASURE;
+  }
+}
+
+function chosenShowTasks() {
+  try {
+    return localStorage.getItem(TASKS_KEY) !== 'false';
+  } catch {
+    return true;
+  }
+}
+
+function rememberShowTasks(on) {
+  try {
+    localStorage.setItem(TASKS_KEY, String(Boolean(on)));
+  } catch {
+    // Storage may be disabled: the choice then lasts until reload.
   }
 }
 

@@ -1,6 +1,6 @@
 // The words for the log entries Sweep writes itself (status changes, checklist tasks, card
-// changes, photos, operations in the field and their tasks, alerts sent, field alerts raised and
-// acknowledged), built from the facts in their
+// changes, photos, operations in the field and their tasks, equipment handed to a group and
+// taken back, alerts sent, field alerts raised and acknowledged), built from the facts in their
 // `details`, in the language on show. The stored text stays as written for anything this does
 // not know.
 
@@ -23,9 +23,18 @@ const WORDS = {
   taskStatus: fieldTaskStatusLabel,
 };
 
+/**
+ * Whether `entry` is Sweep's record of equipment handed out or taken back in the Operations tab
+ * (its details name the equipment), not an "Equipment issued" entry a person wrote.
+ */
+export function isEquipmentRecord(entry) {
+  return (entry?.kind === 'equipment_issued' || entry?.kind === 'equipment_returned') && Boolean(entry?.details?.equipment);
+}
+
 /** The text to show for `entry`: worded from its details if Sweep wrote it, else as stored. */
 export function entryText(entry, words = WORDS) {
   const details = entry?.details || {};
+  if (isEquipmentRecord(entry)) return equipmentText(entry.kind === 'equipment_returned', details, words);
   // An alert's own words are the entry's text: the worded line quotes them.
   const facts = details.event === 'alert_sent' ? { ...details, text: entry?.text ?? '' } : details;
   return systemText(facts, words) ?? entry?.text ?? '';
@@ -95,20 +104,38 @@ function operationText(d, { t, operationStatus = (s) => String(s ?? '') }) {
       if (d.status) parts.push(t('log.operation_status', { status: operationStatus(d.status) }));
       if (d.name) parts.push(t('log.operation_renamed', { name }));
       if (d.meeting_point_id) parts.push(t('log.operation_meeting_point'));
+      if (d.leader) parts.push(d.leader_name ? t('log.operation_leader', { name: d.leader_name }) : t('log.operation_leader_changed'));
       // Nothing else named: its search settings or field alert limits changed (the details name
       // the coverage settings only, not always).
       return parts.length ? parts.join('; ') : t('log.operation_settings');
     }
     case 'group_created':
-      return t('log.group_created', { name });
-    case 'group_changed':
+      return [t('log.group_created', { name }), radioText(d, t)].filter(Boolean).join('; ');
+    case 'group_changed': {
       if (d.leader_name) return t('log.group_leader', { name: d.leader_name });
-      return d.name ? t('log.group_renamed', { name }) : t('log.group_instructions');
+      // The details name what changed (the instructions only by naming nothing else).
+      const parts = [d.name ? t('log.group_renamed', { name }) : null, radioText(d, t)].filter(Boolean);
+      return parts.length ? parts.join('; ') : t('log.group_instructions');
+    }
     case 'member_joined':
       return t('log.member_joined', { name });
     default:
       return t('log.member_left', { name });
   }
+}
+
+// A group's radio channel set (a text) or cleared (an empty one); null when it did not change.
+function radioText(d, t) {
+  if (typeof d.radio !== 'string') return null;
+  const radio = d.radio.trim();
+  return radio ? t('log.group_radio', { radio }) : t('log.group_radio_cleared');
+}
+
+// Equipment handed to a group, or taken back: what, how many, which group.
+function equipmentText(returned, d, { t }) {
+  const words = { group: d.group_name ?? '', item: d.item ?? '', n: d.quantity ?? 1 };
+  if (returned) return words.n > 1 ? t('log.equipment_returned_n', words) : t('log.equipment_returned', words);
+  return words.n > 1 ? t('log.equipment_issued_n', words) : t('log.equipment_issued', words);
 }
 
 // A task of an operation (a group's assignment): created, changed, moved along. The details

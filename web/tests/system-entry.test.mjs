@@ -178,3 +178,43 @@ test('setting the probability of area is worded by its method', () => {
   assert.equal(entryText({ text: 'POA', details: { event: 'poa_set', method: 'manual', operation: 'o' } }, en),
     'Probability of area set by hand');
 });
+
+test('equipment handed out and taken back in the Operations tab is worded; people\u2019s entries of those kinds are kept', async () => {
+  const { isEquipmentRecord } = await import('../js/system-entry.js');
+  const details = { equipment: 'e1', group: 'g1', group_name: 'Север', item: 'Рация Motorola #4', quantity: 1, operation: 'o1' };
+  const issued = { kind: 'equipment_issued', text: 'Север: Рация Motorola #4 × 1', details };
+  const returned = { kind: 'equipment_returned', text: 'Север: Рация Motorola #4 × 1', details };
+  const ru = words('ru');
+  assert.equal(entryText(issued, ru), 'Выдано группе «Север»: Рация Motorola #4');
+  assert.equal(entryText({ ...returned, details: { ...details, quantity: 3, item: 'Фонарь' } }, ru), 'Группа «Север» вернула: Фонарь × 3');
+  const en = words('en');
+  assert.equal(entryText({ ...issued, details: { ...details, group_name: 'North', item: 'GPS', quantity: 2 } }, en), 'Handed out to North: GPS × 2');
+  assert.equal(entryText({ ...returned, details: { ...details, group_name: 'North', item: 'GPS' } }, en), 'Returned by North: GPS');
+  assert.ok(isEquipmentRecord(issued));
+  const written = { kind: 'equipment_issued', text: 'Выдали 5 фонарей второй группе', details: {} };
+  assert.ok(!isEquipmentRecord(written));
+  assert.equal(entryText(written, ru), 'Выдали 5 фонарей второй группе');
+});
+
+test('a search leader and a group\u2019s radio are worded from the details', () => {
+  for (const lang of ['ru', 'en']) {
+    const w = withOperations(lang);
+    const s = w.strings;
+    const fill = (key, params = {}) => s[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name]));
+    const cases = [
+      [{ event: 'operation_changed', name: null, status: null, leader: 'u1', meeting_point_id: null }, s['log.operation_leader_changed']],
+      [{ event: 'operation_changed', leader: 'u1', leader_name: 'Ольга' }, fill('log.operation_leader', { name: 'Ольга' })],
+      [{ event: 'group_changed', group: 'g1', name: null, radio: 'канал 5, «Лиса-1»' }, fill('log.group_radio', { radio: 'канал 5, «Лиса-1»' })],
+      [{ event: 'group_changed', group: 'g1', name: null, radio: '' }, s['log.group_radio_cleared']],
+      [{ event: 'group_changed', group: 'g1', name: 'Север', radio: 'к. 7' },
+        `${fill('log.group_renamed', { name: 'Север' })}; ${fill('log.group_radio', { radio: 'к. 7' })}`],
+      [{ event: 'group_changed', group: 'g1', name: null, radio: null }, s['log.group_instructions']],
+      [{ event: 'group_created', group: 'g1', name: 'Юг', radio: 'к. 3' },
+        `${fill('log.group_created', { name: 'Юг' })}; ${fill('log.group_radio', { radio: 'к. 3' })}`],
+      [{ event: 'group_created', group: 'g1', name: 'Юг', radio: null }, fill('log.group_created', { name: 'Юг' })],
+    ];
+    for (const [details, expected] of cases) {
+      assert.equal(entryText({ text: '~', details }, w), expected, `${lang} ${JSON.stringify(details)}`);
+    }
+  }
+});
