@@ -63,6 +63,57 @@ pub struct Config {
     #[arg(long, env = "SWEEP_SMTP_FROM", default_value = "Sweep <sweep@localhost>", global = true)]
     pub smtp_from: String,
 
+    /// SMS gateway: the URL template, with `{to}`, `{text}` and `{id}` (percent-encoded), e.g.
+    /// https://sms.example/send?to={to}&text={text}. Without it, call-outs have no SMS channel.
+    #[arg(long, env = "SWEEP_SMS_URL", global = true, hide_env_values = true)]
+    pub sms_url: Option<String>,
+
+    /// SMS gateway: the HTTP method.
+    #[arg(long, env = "SWEEP_SMS_METHOD", default_value = "POST", global = true)]
+    pub sms_method: String,
+
+    /// SMS gateway: one header sent with each request, e.g. "Authorization: Bearer abc".
+    #[arg(long, env = "SWEEP_SMS_AUTH_HEADER", global = true, hide_env_values = true)]
+    pub sms_auth_header: Option<String>,
+
+    /// SMS gateway: the body's content type; decides how `{to}` and `{text}` are escaped in the
+    /// body (JSON-escaped for JSON, percent-encoded for forms, as they are otherwise).
+    #[arg(long, env = "SWEEP_SMS_CONTENT_TYPE", default_value = "application/json", global = true)]
+    pub sms_content_type: String,
+
+    /// SMS gateway: the body template, e.g. {"to":"{to}","message":"{text}"} (none: no body).
+    #[arg(long, env = "SWEEP_SMS_BODY", global = true)]
+    pub sms_body: Option<String>,
+
+    /// SMS gateway: the response statuses that mean "accepted", e.g. 200-299 or 200,202.
+    #[arg(long, env = "SWEEP_SMS_ACCEPT_STATUS", default_value = "200-299", global = true)]
+    pub sms_accept_status: String,
+
+    /// SMS gateway: a regular expression the response body must match too to mean "accepted".
+    #[arg(long, env = "SWEEP_SMS_ACCEPT_BODY", global = true)]
+    pub sms_accept_body: Option<String>,
+
+    /// Most e-mails sent per minute (over every instance).
+    #[arg(long, env = "SWEEP_EMAIL_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub email_per_minute: u32,
+
+    /// Most e-mails sent per day (24 hours, over every instance).
+    #[arg(long, env = "SWEEP_EMAIL_DAILY_CAP", default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000_000), global = true)]
+    pub email_daily_cap: u32,
+
+    /// Most SMS sent per minute (over every instance).
+    #[arg(long, env = "SWEEP_SMS_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub sms_per_minute: u32,
+
+    /// Most SMS sent per day (24 hours, over every instance).
+    #[arg(long, env = "SWEEP_SMS_DAILY_CAP", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000_000), global = true)]
+    pub sms_daily_cap: u32,
+
+    /// How often the outbox and call-out escalations are checked, milliseconds (new messages
+    /// on this instance wake the senders at once).
+    #[arg(long, env = "SWEEP_OUTBOX_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(50..=60_000), global = true)]
+    pub outbox_poll_ms: u32,
+
     /// Where "hand the card to the ambulance" sends it (e-mail address).
     #[arg(long, env = "SWEEP_HANDOFF_AMBULANCE_EMAIL", global = true)]
     pub handoff_ambulance_email: Option<String>,
@@ -140,6 +191,19 @@ impl Config {
             config: Config,
         }
         <Only as clap::Parser>::parse_from(["sweep"]).config
+    }
+
+    /// The channels this server can send on: the app always, e-mail with a relay, SMS with a
+    /// gateway.
+    pub fn channels(&self) -> Vec<&'static str> {
+        let mut channels = vec!["app"];
+        if self.smtp_url.is_some() {
+            channels.push("email");
+        }
+        if self.sms_url.is_some() {
+            channels.push("sms");
+        }
+        channels
     }
 
     /// The address people use to reach the server, without a trailing slash.

@@ -81,6 +81,39 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
             accounts::create(db, new, &actor, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
     }
+    // The registry: approved, with phones, e-mail (example.org), homes around Solnechnogorsk,
+    // skills and vehicles, so call-outs have someone to reach.
+    let volunteers: Vec<&str> = std::iter::once("volunteer").chain(DEMO_VOLUNTEERS.iter().map(|(l, _)| *l)).collect();
+    for (i, login) in volunteers.iter().enumerate() {
+        let (skills, vehicles): (&[&str], serde_json::Value) = match i % 4 {
+            0 => (
+                &["navigator", "radio_operator"],
+                serde_json::json!([{ "name": "Niva", "seats": 4, "four_by_four": true }]),
+            ),
+            1 => (&["medic"], serde_json::json!([])),
+            2 => (
+                &["driver", "navigator"],
+                serde_json::json!([{ "name": "UAZ Patriot", "seats": 5, "four_by_four": true }]),
+            ),
+            _ => (&["dog_handler"], serde_json::json!([{ "name": "Lada Vesta", "seats": 4, "four_by_four": false }])),
+        };
+        sqlx::query(
+            "UPDATE volunteer_profiles p SET vetting = 'approved', vetting_at = now(), vetting_note = 'demo',
+                 phones = ARRAY[$2], email = $3, skills = $4, vehicles = $5,
+                 home_label = 'Солнечногорск', home_area = ST_SetSRID(ST_MakePoint($6, $7), 4326),
+                 tracking_consent_at = now()
+             FROM users u WHERE u.id = p.user_id AND lower(u.login) = $1 AND p.vetting = 'pending'",
+        )
+        .bind(login)
+        .bind(format!("+7900000000{i}"))
+        .bind(format!("{}@example.org", login.replace('.', "-")))
+        .bind(skills)
+        .bind(vehicles)
+        .bind(36.98 + 0.02 * i as f64)
+        .bind(56.18 + 0.01 * i as f64)
+        .execute(db)
+        .await?;
+    }
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE number = $1)")
         .bind(DEMO_CASE_NUMBER)
         .fetch_one(db)

@@ -17,7 +17,9 @@ pub mod i18n;
 pub mod mail;
 pub mod metrics;
 pub mod operations;
+pub mod outbox;
 pub mod realtime;
+pub mod registry;
 pub mod state;
 pub mod tracking;
 pub mod users;
@@ -84,6 +86,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(cases::router())
         .merge(operations::router())
         .merge(alerts::router())
+        .merge(registry::router())
         .merge(realtime::router())
         .merge(tracking::router())
 }
@@ -150,6 +153,7 @@ pub async fn serve(
         tokio::spawn(cases::run_escalation(state.clone(), state.shutdown.subscribe())),
         tokio::spawn(operations::coverage::run(state.clone(), state.shutdown.subscribe())),
         tokio::spawn(operations::field_alerts::run(state.clone(), state.shutdown.subscribe())),
+        tokio::spawn(outbox::run(state.clone(), state.shutdown.subscribe())),
     ];
     let stop = state.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -25,6 +25,8 @@ pub struct App {
     pub hub: Hub,
     /// Turns true when the server begins to shut down: long-lived work ends itself.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// Wakes this instance's outbox senders (something was queued).
+    pub outbox_wake: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -32,7 +34,14 @@ impl AppState {
     pub fn new(db: PgPool, config: Config) -> Self {
         let shutdown = tokio::sync::watch::Sender::new(false);
         let hub = Hub::new(config.live_backlog);
-        Self(Arc::new(App { db, config, metrics: Metrics::new(), hub, shutdown }))
+        Self(Arc::new(App {
+            db,
+            config,
+            metrics: Metrics::new(),
+            hub,
+            shutdown,
+            outbox_wake: tokio::sync::Notify::new(),
+        }))
     }
 }
 

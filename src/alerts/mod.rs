@@ -4,7 +4,11 @@
 //! Call-outs to the whole registry by e-mail and SMS build on these.
 
 pub mod alert;
+pub mod callout;
+pub mod escalation;
 mod handlers;
+pub mod links;
+pub mod orientation;
 pub mod policy;
 
 use std::sync::Arc;
@@ -18,7 +22,17 @@ use crate::state::AppState;
 
 /// The routes of this capability.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(handlers::send, handlers::list))
+    OpenApiRouter::new()
+        .routes(routes!(handlers::send, handlers::list))
+        .routes(routes!(handlers::preview))
+        .routes(routes!(handlers::create_callout, handlers::list_callouts))
+        .routes(routes!(handlers::get))
+        .routes(routes!(handlers::answer_for))
+        .routes(routes!(handlers::close))
+        .routes(routes!(handlers::orientation))
+        .routes(routes!(links::show, links::answer))
+        .routes(routes!(links::preferences))
+        .routes(routes!(links::photo))
 }
 
 /// An alert was sent: hand it to the phones of its recipients on this instance, and tell the

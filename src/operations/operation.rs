@@ -541,6 +541,12 @@ pub async fn join(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(name) = name else { return Err(ApiError::not_found("volunteer")) };
+    if !crate::registry::profile::is_approved(conn, volunteer).await? {
+        return Err(ApiError::conflict(
+            "volunteer_not_approved",
+            format!("{name} is not approved for field work yet (vetting in the registry)"),
+        ));
+    }
     if let Some(group) = group {
         let ours: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM operation_groups WHERE id = $1 AND operation_id = $2)")

@@ -90,6 +90,26 @@ pub enum Notice {
         /// The volunteer.
         volunteer_id: Uuid,
     },
+    /// Messages were queued in the outbox: senders wake up.
+    OutboxQueued,
+    /// A message of an alert was sent, failed or lost on a channel.
+    AlertDelivery {
+        /// The alert.
+        alert_id: Uuid,
+        /// The recipient.
+        volunteer_id: Uuid,
+        /// email or sms.
+        channel: String,
+        /// Its new status.
+        status: String,
+    },
+    /// A call-out took an escalation step.
+    AlertEscalated {
+        /// The alert.
+        alert_id: Uuid,
+        /// The step.
+        step: i32,
+    },
     /// A checklist task became overdue, or more overdue.
     TaskOverdue {
         /// The task.
@@ -310,6 +330,21 @@ async fn deliver(state: &AppState, notice: Notice) {
             Ok(true)
         }
         Notice::Alert { alert_id } => crate::alerts::deliver(state, *alert_id).await,
+        Notice::OutboxQueued => {
+            state.outbox_wake.notify_one();
+            Ok(true)
+        }
+        Notice::AlertDelivery { alert_id, volunteer_id, channel, status } => {
+            let message = serde_json::json!({ "type": "alert.delivery", "alert_id": alert_id,
+                                              "volunteer_id": volunteer_id, "channel": channel, "status": status });
+            state.hub.publish(Audience::Staff, message);
+            Ok(true)
+        }
+        Notice::AlertEscalated { alert_id, step } => {
+            let message = serde_json::json!({ "type": "alert.escalated", "alert_id": alert_id, "step": step });
+            state.hub.publish(Audience::Staff, message);
+            Ok(true)
+        }
         Notice::AlertAnswered { alert_id, volunteer_id } => {
             crate::alerts::deliver_answer(state, *alert_id, *volunteer_id).await
         }

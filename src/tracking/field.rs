@@ -176,7 +176,7 @@ fn refused(refusal: Refusal) -> ApiError {
 }
 
 /// Reads the device token from `Authorization: Bearer …`.
-async fn device_owner(conn: &mut PgConnection, headers: &HeaderMap) -> ApiResult<DeviceOwner> {
+pub(crate) async fn device_owner(conn: &mut PgConnection, headers: &HeaderMap) -> ApiResult<DeviceOwner> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

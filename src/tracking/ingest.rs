@@ -44,6 +44,13 @@ async fn accept(state: &AppState, token: &str, fix: Fix, source: Source) -> ApiR
             ))
         }
     };
+    if crate::registry::profile::tracking_withdrawn(&mut tx, owner.volunteer_id).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "tracking_consent_withdrawn",
+            "this volunteer withdrew consent to location tracking: positions are not accepted until it is given again",
+        ));
+    }
     let fixes = std::slice::from_ref(&fix);
     let stored =
         store::store(&mut tx, owner.volunteer_id, Origin::Device(owner.device_id), source, None, fixes).await?;

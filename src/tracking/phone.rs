@@ -232,7 +232,7 @@ async fn alert_answer(
     }
     let stored = async {
         let mut tx = state.db.begin().await?;
-        let known = crate::alerts::alert::answer(&mut tx, alert, owner.volunteer_id, answer).await?;
+        let known = crate::alerts::alert::answer(&mut tx, alert, owner.volunteer_id, answer, "app").await?;
         tx.commit().await?;
         Ok::<_, sqlx::Error>(known)
     }
@@ -407,6 +407,9 @@ async fn greet(state: &AppState, socket: &mut WebSocket) -> Option<DeviceOwner> 
 }
 
 /// Stores a batch and answers `ack` once committed, or the refusal.
+const DEVICE_REVOKED: &str = "device_revoked";
+const CONSENT_WITHDRAWN: &str = "tracking_consent_withdrawn";
+
 async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) -> ServerMessage {
     if let Err(problem) = batch.check(Utc::now()) {
         return error(problem.code, problem.message, Some(batch.seq), false);
@@ -414,14 +417,20 @@ async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) 
     let stored = async {
         let mut tx = state.db.begin().await?;
         // The device may have been revoked, or its volunteer disabled, since the hello.
-        let live: Option<bool> = sqlx::query_scalar(
-            "SELECT d.revoked_at IS NULL AND u.disabled_at IS NULL FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1 FOR SHARE OF d",
+        // …or its volunteer withdrawn their consent to tracking.
+        let live: Option<(bool, bool)> = sqlx::query_as(
+            "SELECT d.revoked_at IS NULL AND u.disabled_at IS NULL,
+                    coalesce(p.tracking_consent_withdrawn_at > coalesce(p.tracking_consent_at, '-infinity'), false)
+             FROM devices d JOIN users u ON u.id = d.user_id LEFT JOIN volunteer_profiles p ON p.user_id = u.id
+             WHERE d.id = $1 FOR SHARE OF d",
         )
         .bind(owner.device_id)
         .fetch_optional(&mut *tx)
         .await?;
-        if live != Some(true) {
-            return Ok(None);
+        match live {
+            Some((true, false)) => {}
+            Some((true, true)) => return Ok(Err(CONSENT_WITHDRAWN)),
+            _ => return Ok(Err(DEVICE_REVOKED)),
         }
         // Heard from: a reconnect soon after is not "the app was opened" news.
         sqlx::query("UPDATE devices SET last_seen_at = now() WHERE id = $1")
@@ -445,14 +454,20 @@ async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) 
         if let Stored::New(chunk) = &stored {
             live::publish(state, owner.volunteer_id, &owner.name, &batch.fixes, chunk, Source::App, back);
         }
-        Ok::<_, sqlx::Error>(Some(stored))
+        Ok::<_, sqlx::Error>(Ok(stored))
     }
     .await;
     match stored {
-        Ok(Some(_)) => ServerMessage::Ack { seq: batch.seq },
-        Ok(None) => {
+        Ok(Ok(_)) => ServerMessage::Ack { seq: batch.seq },
+        Ok(Err(DEVICE_REVOKED)) => {
             error("device_revoked", "this device was revoked; ask the dispatcher for a new link", Some(batch.seq), true)
         }
+        Ok(Err(_)) => error(
+            "tracking_consent_withdrawn",
+            "consent to location tracking was withdrawn: positions are not accepted until it is given again",
+            Some(batch.seq),
+            false,
+        ),
         Err(db_error) => {
             tracing::warn!(error = ?db_error, seq = batch.seq, "a batch could not be stored");
             error(

@@ -124,6 +124,9 @@ pub async fn create(db: &PgPool, new: NewAccount, actor: &Actor, address: Option
     .fetch_one(&mut *tx)
     .await
     .on_constraint("users_login_key", "login", "an account with this login already exists")?;
+    if new.role == Role::Volunteer {
+        sqlx::query("INSERT INTO volunteer_profiles (user_id) VALUES ($1)").bind(id).execute(&mut *tx).await?;
+    }
     AuditEvent::new("user.create")
         .on("user", id)
         .details(json!({ "login": new.login, "role": new.role }))
@@ -233,6 +236,12 @@ pub async fn update(
     .bind(&change.police_unit)
     .execute(&mut *tx)
     .await?;
+    if change.role == Some(Role::Volunteer) {
+        sqlx::query("INSERT INTO volunteer_profiles (user_id) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let action = match change.disabled {
         Some(true) if !disabled => "user.disable",
         Some(false) if disabled => "user.enable",

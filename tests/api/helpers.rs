@@ -132,7 +132,16 @@ impl TestApp {
             language: "en".into(),
             police_unit: (role == Role::PoliceLiaison).then(|| "Test police unit".to_string()),
         };
-        sweep::users::accounts::create(&self.db, new, &sweep::audit::Actor::System, None).await.unwrap().id
+        let id = sweep::users::accounts::create(&self.db, new, &sweep::audit::Actor::System, None).await.unwrap().id;
+        if role == Role::Volunteer {
+            // Test volunteers are approved for field work; vetting tests make pending ones.
+            sqlx::query("UPDATE volunteer_profiles SET vetting = 'approved', vetting_at = now() WHERE user_id = $1")
+                .bind(id)
+                .execute(&self.db)
+                .await
+                .unwrap();
+        }
+        id
     }
 
     /// A client logged in as a new account with `role`.

@@ -35,6 +35,8 @@ use Access::*;
 use Role::*;
 
 const STAFF: &[Role] = &[Admin, Dispatcher, Coordinator];
+/// Who vets volunteers.
+const VETTERS: &[Role] = &[Admin, Dispatcher];
 /// Staff, and police liaisons for the cases shared with them.
 const READERS: &[Role] = &[Admin, Dispatcher, Coordinator, PoliceLiaison];
 
@@ -141,6 +143,25 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/api/field-alerts", Only(STAFF)),
     ("POST", "/api/field-alerts/{id}/acknowledge", Only(STAFF)),
     ("POST", "/api/operations/{id}/poa/rings", Only(STAFF)),
+    ("GET", "/api/registry", Only(STAFF)),
+    ("POST", "/api/registry", Only(STAFF)),
+    ("GET", "/api/registry/{id}", Only(STAFF)),
+    ("PATCH", "/api/registry/{id}", Only(STAFF)),
+    ("POST", "/api/registry/{id}/vetting", Only(VETTERS)),
+    ("POST", "/api/registry/import", Only(VETTERS)),
+    ("GET", "/mobile/v1/profile", DeviceToken),
+    ("PATCH", "/mobile/v1/profile", DeviceToken),
+    ("POST", "/api/callouts/preview", Only(STAFF)),
+    ("POST", "/api/callouts", Only(STAFF)),
+    ("GET", "/api/callouts", Only(STAFF)),
+    ("GET", "/api/alerts/{id}", Only(STAFF)),
+    ("POST", "/api/alerts/{id}/answers", Only(STAFF)),
+    ("POST", "/api/alerts/{id}/close", Only(STAFF)),
+    ("GET", "/api/cases/{id}/orientation", Only(STAFF)),
+    ("GET", "/api/answer/{token}", Public),
+    ("POST", "/api/answer/{token}", Public),
+    ("PATCH", "/api/answer/{token}/preferences", Public),
+    ("GET", "/api/answer/{token}/photo", Public),
     ("POST", "/api/auth/logout", AnyRole),
 ];
 

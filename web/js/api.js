@@ -525,3 +525,88 @@ export function revokeDevice(deviceId) {
 /** A photo sent from the field (named in its log entry's details.photo), and its thumbnail. */
 export const fieldPhotoUrl = (caseId, photoId) => `/api/cases/${id(caseId)}/field-photos/${id(photoId)}`;
 export const fieldThumbnailUrl = (caseId, photoId) => `${fieldPhotoUrl(caseId, photoId)}?thumbnail=true`;
+
+// ---- The volunteer registry (docs/volunteers.md) ------------------------------------------------
+
+/** Profiles by name: `filters` {q, skill, vetting}. */
+export async function getRegistry(filters = {}) {
+  const answer = await request('GET', `/api/registry${query(filters)}`);
+  return Array.isArray(answer) ? answer : answer?.volunteers ?? [];
+}
+
+/** A new volunteer: {name, ...profile fields}; answers the profile (vetting "pending"). */
+export function createRegistryProfile(fields) {
+  return request('POST', '/api/registry', { body: fields });
+}
+
+/** Changes profile fields (null clears one); answers the profile. */
+export function updateRegistryProfile(volunteerId, changes) {
+  return request('PATCH', `/api/registry/${id(volunteerId)}`, { body: changes });
+}
+
+/** {vetting: "approved" | "suspended" | "pending", note}; answers the profile. */
+export function setVetting(volunteerId, vetting, note) {
+  const body = { vetting };
+  if (note) body.note = note;
+  return request('POST', `/api/registry/${id(volunteerId)}/vetting`, { body });
+}
+
+/** A CSV file of volunteers; `dryRun`: only check. Answers {created, refused: [{line, name, reason}]}. */
+export function importRegistry(file, dryRun) {
+  const body = new Blob([file], { type: 'text/csv' });
+  return request('POST', `/api/registry/import${query({ dry_run: String(Boolean(dryRun)) })}`, { file: body });
+}
+
+// ---- Call-outs to the registry, answer boards ----------------------------------------------------
+
+/** The orientation of a case drafted for a call-out, in `lang`: {title, text}. */
+export function getOrientation(caseId, lang) {
+  return request('GET', `/api/cases/${id(caseId)}/orientation${query({ lang })}`);
+}
+
+/** {target, channels} -> {people, channels: {app, email, sms}, unreachable}. */
+export function previewCallout(body) {
+  return request('POST', '/api/callouts/preview', { body });
+}
+
+/** Sends a call-out (see docs/volunteers.md); answers its alert view. */
+export function sendCallout(body) {
+  return request('POST', '/api/callouts', { body });
+}
+
+/** Recent call-outs with their headcounts. */
+export async function getCallouts() {
+  const answer = await request('GET', '/api/callouts');
+  return Array.isArray(answer) ? answer : answer?.callouts ?? [];
+}
+
+/** One alert with every recipient, their deliveries and the headcount (the answer board). */
+export function getAlertBoard(alertId) {
+  return request('GET', `/api/alerts/${id(alertId)}`);
+}
+
+/** Answers for a volunteer (after a phone call): {volunteer_id, answer, eta?, note?}. */
+export function answerForVolunteer(alertId, body) {
+  return request('POST', `/api/alerts/${id(alertId)}/answers`, { body });
+}
+
+/** Closes a call-out: no more answers, no more escalation. */
+export function closeAlert(alertId) {
+  return request('POST', `/api/alerts/${id(alertId)}/close`);
+}
+
+// ---- The answer page (/r/<token>), without a session ---------------------------------------------
+
+export function getAnswerLink(token) {
+  return request('GET', `/api/answer/${id(token)}`, { sessionRequired: false });
+}
+
+/** {answer: "going" | "cant", eta?}; answers the page's object again. */
+export function answerByLink(token, body) {
+  return request('POST', `/api/answer/${id(token)}`, { body, sessionRequired: false });
+}
+
+/** {channels, quiet_from, quiet_to, time_zone, muted_until}; answers the page's object again. */
+export function setLinkPreferences(token, prefs) {
+  return request('PATCH', `/api/answer/${id(token)}/preferences`, { body: prefs, sessionRequired: false });
+}

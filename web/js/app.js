@@ -6,6 +6,8 @@
 import * as api from './api.js';
 import { clearCalls, initCallPopups } from './call-popups.js';
 import { initCaseForm, caseFormView } from './case-form.js';
+import { calloutBoardView, initCalloutBoard } from './callout-board.js';
+import { calloutsView, initCallouts } from './callouts.js';
 import { caseListView, initCaseList } from './case-list.js';
 import { caseView, initCaseView } from './case-view.js';
 import { clearCases, initCases, loadCases } from './cases.js';
@@ -31,6 +33,7 @@ import { initShift, shiftView } from './shift.js';
 import { initSidePanel, isPhone, resetSidePanel, setPanelOpen } from './side-panel.js';
 import { initStatistics, statisticsView } from './statistics.js';
 import { initUserMenu, showUser } from './user-menu.js';
+import { initVolunteers, volunteersView } from './volunteers.js';
 
 const el = (id) => document.getElementById(id);
 
@@ -80,6 +83,9 @@ async function boot() {
   initReportView({ live });
   initShift({ live });
   initStatistics();
+  initVolunteers();
+  initCallouts({ live });
+  initCalloutBoard({ live });
   initChecklistTemplates();
   initChecklistTemplateForm();
   initNavigation({
@@ -94,6 +100,9 @@ async function boot() {
       'report-new': { element: 'view-report-form', view: reportFormView },
       shift: { element: 'view-shift', view: shiftView },
       statistics: { element: 'view-statistics', view: statisticsView },
+      volunteers: { element: 'view-volunteers', view: volunteersView },
+      callouts: { element: 'view-callouts', view: calloutsView },
+      callout: { element: 'view-callout', view: calloutBoardView },
       checklists: { element: 'view-checklists', view: checklistTemplatesView },
       checklist: { element: 'view-checklist-form', view: checklistTemplateFormView },
       'checklist-new': { element: 'view-checklist-form', view: checklistTemplateFormView },

@@ -272,6 +272,7 @@ function renderHeader() {
   byId('case-urgency-button').hidden = !mayOverrideUrgency();
   byId('case-outside-actions').hidden = !staff;
   byId('case-flyer-link').href = `/flyer.html#${encodeURIComponent(c.id)}`;
+  byId('case-callout-link').href = href.callouts({ fromCase: c.id });
   byId('case-refresh').hidden = staff;
   byId('case-read-only-note').hidden = staff;
   byId('case-tab-sharing').hidden = !staff;

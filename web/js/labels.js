@@ -202,6 +202,46 @@ const CARD_FIELDS = {
   contacts: () => t('case.group.contacts'),
 };
 
+// The volunteer registry and call-outs (docs/volunteers.md).
+const SKILLS = {
+  navigator: () => t('skill.navigator'),
+  medic: () => t('skill.medic'),
+  driver: () => t('skill.driver'),
+  dog_handler: () => t('skill.dog_handler'),
+  drone_pilot: () => t('skill.drone_pilot'),
+  radio_operator: () => t('skill.radio_operator'),
+  climber: () => t('skill.climber'),
+  diver: () => t('skill.diver'),
+  boat: () => t('skill.boat'),
+  cook: () => t('skill.cook'),
+  coordinator: () => t('skill.coordinator'),
+};
+
+const VETTING = {
+  pending: () => t('vetting.pending'),
+  approved: () => t('vetting.approved'),
+  suspended: () => t('vetting.suspended'),
+};
+
+const CHANNELS = {
+  app: () => t('channel.app'),
+  email: () => t('channel.email'),
+  sms: () => t('channel.sms'),
+  console: () => t('channel.console'),
+  link: () => t('channel.link'),
+};
+
+const DELIVERY_STATUSES = {
+  queued: () => t('delivery.queued'),
+  held: () => t('delivery.held'),
+  sending: () => t('delivery.sending'),
+  sent: () => t('delivery.sent'),
+  delivered: () => t('delivery.delivered'),
+  failed: () => t('delivery.failed'),
+  unknown: () => t('delivery.unknown'),
+  skipped: () => t('delivery.skipped'),
+};
+
 function label(table, value, ...context) {
   return Object.hasOwn(table, value) ? table[value](...context) : String(value ?? '');
 }
@@ -227,6 +267,15 @@ export const ageBandLabel = (band) => label(AGE_BANDS, band);
 export const statisticsOutcomeLabel = (outcome) => label(STATISTICS_OUTCOMES, outcome);
 export const operationStatusLabel = (status) => label(OPERATION_STATUSES, status);
 export const alertAnswerLabel = (answer) => label(ALERT_ANSWERS, answer);
+export const skillLabel = (skill) => label(SKILLS, skill);
+export const vettingLabel = (vetting) => label(VETTING, vetting);
+/** A call-out's channel, or how an answer came: app, email, sms, console (for them), link. */
+export const channelLabel = (channel) => label(CHANNELS, channel);
+export const deliveryStatusLabel = (status) => label(DELIVERY_STATUSES, status);
+/** A volunteer's vehicle: "Niva, 4 seats, 4×4". */
+export const vehicleLabel = (v) => (v?.four_by_four
+  ? t('vehicle.four_by_four', { name: v.name ?? '', seats: v.seats ?? '?' })
+  : t('vehicle.plain', { name: v?.name ?? '', seats: v?.seats ?? '?' }));
 
 /** The log entry kinds people write; the others are written by Sweep itself. */
 export const WRITABLE_JOURNAL_KINDS = ['note', 'call', 'dispatch', 'vehicle', 'equipment_issued',

@@ -33,6 +33,11 @@ export function parseRoute(hash) {
       return second === undefined ? route('shift', 'shift') : null;
     case 'statistics':
       return second === undefined ? route('statistics', 'statistics') : null;
+    case 'volunteers':
+      return second === undefined ? route('volunteers', 'volunteers') : null;
+    case 'callouts':
+      if (third !== undefined) return null;
+      return second === undefined ? route('callouts', 'callouts') : route('callout', 'callouts', second);
     case 'admin':
       if (second !== 'checklists') return null;
       if (third === undefined) return route('checklists', 'admin');
@@ -72,6 +77,10 @@ export const href = {
   reportNew: ({ call } = {}) => withQuery('#/reports/new', { call }),
   shift: () => '#/shift',
   statistics: () => '#/statistics',
+  volunteers: () => '#/volunteers',
+  /** `fromCase`: the composer starts from that case's orientation. */
+  callouts: ({ fromCase } = {}) => withQuery('#/callouts', { case: fromCase }),
+  callout: (id) => `#/callouts/${part(id)}`,
   checklists: () => '#/admin/checklists',
   checklist: (id) => `#/admin/checklists/${part(id)}`,
   checklistNew: () => '#/admin/checklists/new',

@@ -21,5 +21,7 @@ export const isStaff = () => hasRole('admin', 'dispatcher', 'coordinator');
 /** May override a case's urgency (PUT /api/cases/{id}/urgency). */
 export const mayOverrideUrgency = () => hasRole('admin', 'coordinator');
 export const isAdmin = () => hasRole('admin');
+/** Decides volunteers' vetting and imports the registry from CSV (docs/volunteers.md). */
+export const mayVet = () => hasRole('admin', 'dispatcher');
 /** A police liaison: reads the cases shared with them and writes police notes, nothing more. */
 export const isPoliceLiaison = () => hasRole('police_liaison');

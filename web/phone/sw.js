@@ -3,7 +3,7 @@
 // signal; the saved copy when the network fails or is too slow to wait for. The phone protocol
 // (/mobile/) and the API (/api/) never come from here: the app's data lives in IndexedDB.
 
-const CACHE = 'sweep-phone-v1';
+const CACHE = 'sweep-phone-v2';
 const NETWORK_WAIT_MS = 4000;
 
 // The app shell: the page, its scripts, styles, translations and icons.
@@ -20,8 +20,12 @@ const SHELL = [
   '/js/dom.js',
   '/js/field-tasks.js',
   '/js/i18n.js',
+  '/js/labels.js',
   '/js/language-switch.js',
   '/js/live.js',
+  '/js/points.js',
+  '/js/profile-editor.js',
+  '/js/profile-fields.js',
   '/js/time.js',
   '/js/phone/alerts.js',
   '/js/phone/app.js',
@@ -31,6 +35,7 @@ const SHELL = [
   '/js/phone/outbox.js',
   '/js/phone/photo-prepare.js',
   '/js/phone/photos.js',
+  '/js/phone/profile.js',
   '/js/phone/session.js',
   '/js/phone/sharing.js',
   '/js/phone/storage.js',

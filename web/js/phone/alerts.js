@@ -7,7 +7,8 @@ export const ALERTS_KEPT = 100;
 
 const sentAt = (entry) => Date.parse(entry.sent_at) || 0;
 
-const SERVER_FIELDS = ['case_id', 'text', 'location', 'urgent', 'asks_answer', 'from', 'sent_at'];
+// `title`: a call-out's (docs/volunteers.md); operation messages have none.
+const SERVER_FIELDS = ['case_id', 'title', 'text', 'location', 'urgent', 'asks_answer', 'from', 'sent_at'];
 
 /**
  * The alert book. `saved`: what toJSON() gave before (the app shows the alerts with no signal).

@@ -1,13 +1,18 @@
 // The volunteer's phone app (phone/index.html, served at /phone/). The dispatcher's link
 // (/phone/#token=dev_…) gives the device token; the app then keeps one session of the phone
 // protocol (session.js), shows the task (with the group's assignment; the group leader reports
-// its progress, assignment.js) and the alerts, shares the location, and sends reports and photos. Everything owed to the server waits in the outbox (outbox.js, in
+// its progress, assignment.js) and the alerts, shares the location (after asking for consent to
+// tracking, profile.js), edits the volunteer's profile, and sends reports and photos. Everything owed to the server waits in the outbox (outbox.js, in
 // IndexedDB) until the server acknowledges it, so a lost signal or a closed tab loses nothing.
 // Only one tab runs the app at a time (a Web Lock), so two never number batches at once.
 
 import { byId } from '../dom.js';
-import { initI18n, onLanguageChange, t } from '../i18n.js';
+import { getLanguage, initI18n, onLanguageChange, t } from '../i18n.js';
+import { vettingLabel } from '../labels.js';
 import { initLanguageSwitch } from '../language-switch.js';
+import { createProfileEditor, problemText } from '../profile-editor.js';
+import { profileChanges } from '../profile-fields.js';
+import { formatTime } from '../time.js';
 import { createAlertBook, etaFromTime } from './alerts.js';
 import { assignmentState, refusalMatters } from './assignment.js';
 import { CLOCK_TOLERANCE_MS, clockOffset, fixFromPosition } from './fixes.js';
@@ -15,6 +20,9 @@ import { addressWithoutToken, tokenFromHash, tokenFromText } from './link.js';
 import { createOutbox, randomId } from './outbox.js';
 import { preparePhoto } from './photo-prepare.js';
 import { createPhotoUploader } from './photos.js';
+import {
+  consentState, createProfileClient, needsConsent, phoneChanges, withConsent,
+} from './profile.js';
 import { createPhoneSession, phoneSocketUrl } from './session.js';
 import { createBatteryGauge, createLocationSharing, currentPosition } from './sharing.js';
 import { createMemoryStorage, openIndexedDbStorage } from './storage.js';
@@ -143,6 +151,11 @@ async function main() {
     lastFixAt: 0,
     sharingProblem: null,
     showLinkForm: false,
+    profile: (await outbox.recall('profile')) || null, // the volunteer's profile, as last read
+    // Consent given (true) or withdrawn (false) here without a signal, still to tell the server.
+    consentOwed: (await outbox.recall('consentOwed')) ?? null,
+    profileOpen: false,
+    profileDirty: false,
   };
   const highlightUntil = new Map();
   const battery = createBatteryGauge();
@@ -156,6 +169,8 @@ async function main() {
     },
   });
   const sharing = createLocationSharing({ onPosition, onProblem });
+  const profiles = createProfileClient({ getToken: () => token });
+  const profileEditor = createProfileEditor(byId('profile-form'));
 
   // ---- Drawing ------------------------------------------------------------------------------
 
@@ -183,6 +198,8 @@ async function main() {
     if (refused) byId('refusal-text').textContent = refusalText(session.refusal);
     byId('link-section').hidden = !(screen === 'setup' || refused || ui.showLinkForm);
     byId('forget-device').hidden = !token;
+    byId('show-profile').hidden = !token;
+    byId('main-screen').dataset.view = ui.profileOpen ? 'profile' : 'home';
   }
 
   function drawShare() {
@@ -204,7 +221,27 @@ async function main() {
     if (ui.sharingProblem === 'denied') problem = t('phone.share.denied');
     else if (ui.sharingProblem === 'unsupported') problem = t('phone.share.unsupported');
     else if (ui.sharingProblem === 'unavailable') problem = t('phone.share.unavailable');
+    else if (ui.sharingProblem === 'consent_withdrawn') problem = t('phone.share.consent_withdrawn');
     fieldError('share-error', problem);
+    drawConsent();
+  }
+
+  function drawConsent() {
+    const state = ui.consentOwed === null ? consentState(ui.profile) : (ui.consentOwed ? 'given' : 'withdrawn');
+    const lang = getLanguage();
+    const line = byId('consent-status');
+    line.dataset.consent = state;
+    if (state === 'given') {
+      line.textContent = ui.profile?.tracking_consent_at && ui.consentOwed === null
+        ? t('phone.consent.given_at', { time: formatTime(ui.profile.tracking_consent_at, lang) })
+        : t('phone.consent.given');
+    } else if (state === 'withdrawn') {
+      line.textContent = t('phone.consent.withdrawn_state');
+    } else {
+      line.textContent = t('phone.consent.not_given');
+    }
+    if (ui.consentOwed !== null) line.textContent = `${line.textContent} ${t('phone.consent.owed')}`;
+    byId('consent-withdraw').hidden = state !== 'given';
   }
 
   const alertsView = createAlertsView({ onAnswer: answerAlert });
@@ -250,6 +287,7 @@ async function main() {
 
   function drawAll() {
     drawScreens();
+    drawProfile();
     drawStatus();
     drawShare();
     drawTask();
@@ -332,6 +370,188 @@ async function main() {
     drawShare();
     drawStatus();
   }
+
+  // ---- Consent to tracking, the profile -------------------------------------------------------
+
+  function keepProfile(profile) {
+    if (!profile || typeof profile !== 'object') return;
+    ui.profile = profile;
+    outbox.remember('profile', profile).catch(storageFailed);
+  }
+
+  function setConsentOwed(value) {
+    ui.consentOwed = value;
+    outbox.remember('consentOwed', value).catch(storageFailed);
+  }
+
+  const consentGiven = () => (ui.consentOwed === null ? !needsConsent(ui.profile) : ui.consentOwed);
+
+  /** Turning sharing on asks for consent first, unless it was given. */
+  function startSharing() {
+    if (consentGiven()) {
+      setSharing(true);
+      return;
+    }
+    fieldError('consent-error', '');
+    byId('consent-dialog').showModal();
+    byId('consent-agree').focus();
+  }
+
+  async function giveConsent() {
+    const agree = byId('consent-agree');
+    if (agree.disabled) return;
+    agree.disabled = true;
+    try {
+      keepProfile(await profiles.patch({ tracking_consent: true }));
+      setConsentOwed(null);
+    } catch (error) {
+      if (error.status !== 0) {
+        fieldError('consent-error', t('phone.consent.failed'));
+        return;
+      }
+      // No signal: the consent is kept here and told to the server once it is back.
+      setConsentOwed(true);
+      keepProfile(withConsent(ui.profile, true));
+      notice(t('phone.consent.queued'));
+    } finally {
+      agree.disabled = false;
+    }
+    byId('consent-dialog').close();
+    setSharing(true);
+  }
+
+  async function withdrawConsent() {
+    if (!window.confirm(t('phone.consent.withdraw_confirm'))) return;
+    setSharing(false);
+    keepProfile(withConsent(ui.profile, false));
+    try {
+      keepProfile(await profiles.patch({ tracking_consent: false }));
+      setConsentOwed(null);
+      notice(t('phone.consent.withdrawn_notice'));
+    } catch (error) {
+      if (error.status === 0) {
+        setConsentOwed(false);
+        notice(t('phone.consent.withdraw_queued'));
+      } else {
+        notice(t('phone.consent.failed'));
+      }
+    }
+    drawShare();
+  }
+
+  /** The server refuses positions: consent was withdrawn (here, elsewhere, or by HQ's records). */
+  function consentRefused() {
+    if (ui.consentOwed === true) return; // consent given here is on its way
+    if (!sharing.active && ui.sharingProblem === 'consent_withdrawn') return;
+    setSharing(false);
+    keepProfile(withConsent(ui.profile, false));
+    ui.sharingProblem = 'consent_withdrawn';
+    drawShare();
+    notice(t('phone.share.consent_withdrawn'));
+  }
+
+  /** Tells the server a consent given or withdrawn without a signal, then reads the profile. */
+  async function syncProfile() {
+    if (!token) return;
+    if (ui.consentOwed !== null) {
+      try {
+        keepProfile(await profiles.patch({ tracking_consent: ui.consentOwed }));
+        setConsentOwed(null);
+      } catch (error) {
+        if (error.status === 0) return;
+        setConsentOwed(null);
+        notice(t('phone.consent.failed'));
+      }
+    }
+    try {
+      keepProfile(await profiles.get());
+      if (ui.profileOpen && !ui.profileDirty) profileEditor.set(ui.profile);
+      byId('profile-status').hidden = true;
+    } catch (error) {
+      if (ui.profileOpen && !ui.profile) profileStatus(error.status === 0 ? t('phone.profile.offline') : t('phone.profile.load_failed'));
+    }
+    drawShare();
+    drawProfile();
+  }
+
+  function profileStatus(text) {
+    byId('profile-status').hidden = !text;
+    byId('profile-status').textContent = text || '';
+  }
+
+  function drawProfile() {
+    const section = byId('profile-section');
+    section.hidden = !ui.profileOpen;
+    if (!ui.profileOpen) return;
+    const p = ui.profile;
+    byId('profile-form').hidden = !p;
+    byId('profile-who').textContent = p ? [p.name, p.login].filter(Boolean).join(' · ') : '';
+    const vetting = byId('profile-vetting');
+    vetting.hidden = !p?.vetting;
+    if (p?.vetting) {
+      vetting.dataset.vetting = p.vetting;
+      vetting.textContent = p.vetting === 'approved'
+        ? t('profile.vetting_line', { vetting: vettingLabel(p.vetting) })
+        : t('phone.profile.not_approved', { vetting: vettingLabel(p.vetting) });
+    }
+  }
+
+  function openProfile(open) {
+    ui.profileOpen = open;
+    ui.profileDirty = false;
+    fieldError('profile-error', '');
+    if (open) {
+      profileEditor.set(ui.profile);
+      profileStatus(ui.profile ? '' : t('common.loading'));
+      syncProfile();
+    }
+    drawScreens();
+    drawProfile();
+    if (open) byId('profile-title').focus();
+    else byId('share-section').scrollIntoView({ block: 'nearest' });
+  }
+
+  async function saveProfile() {
+    if (!ui.profile) return;
+    const read = profileEditor.read(ui.profile);
+    if (!read.ok) {
+      fieldError('profile-error', problemText(read));
+      return;
+    }
+    const changes = phoneChanges(profileChanges(ui.profile, read.value));
+    fieldError('profile-error', '');
+    if (!Object.keys(changes).length) {
+      notice(t('phone.profile.unchanged'));
+      return;
+    }
+    const button = byId('profile-save');
+    button.disabled = true;
+    try {
+      keepProfile(await profiles.patch(changes));
+      profileEditor.set(ui.profile);
+      ui.profileDirty = false;
+      notice(t('phone.profile.saved'));
+      drawProfile();
+    } catch (error) {
+      if (error.status === 0) fieldError('profile-error', t('phone.profile.offline'));
+      else if (error.status === 400 || error.status === 422) fieldError('profile-error', t('phone.profile.refused'));
+      else fieldError('profile-error', t('phone.profile.save_failed'));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  byId('consent-agree').addEventListener('click', giveConsent);
+  byId('consent-decline').addEventListener('click', () => byId('consent-dialog').close());
+  byId('consent-withdraw').addEventListener('click', withdrawConsent);
+  byId('profile-form').addEventListener('input', () => {
+    ui.profileDirty = true;
+  });
+  byId('profile-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    saveProfile();
+  });
+  byId('profile-close').addEventListener('click', () => openProfile(false));
 
   /** Where the volunteer is, for a report: the last fix if fresh, else one asked for now. */
   async function positionNow() {
@@ -505,7 +725,8 @@ async function main() {
     ui.showLinkForm = false;
     session.start();
     uploader.run();
-    if (settings.get(SHARING_KEY) === '1' && !sharing.active) setSharing(true);
+    // Sharing goes on after a reload only with consent (withdrawn elsewhere meanwhile: it stays off).
+    if (settings.get(SHARING_KEY) === '1' && !sharing.active && consentGiven()) setSharing(true);
     drawAll();
   }
 
@@ -534,6 +755,11 @@ async function main() {
   };
   menuToggle.addEventListener('click', () => setMenu(menu.hidden));
 
+  byId('show-profile').addEventListener('click', () => {
+    setMenu(false);
+    openProfile(true);
+  });
+
   byId('show-link-form').addEventListener('click', () => {
     setMenu(false);
     ui.showLinkForm = true;
@@ -556,7 +782,17 @@ async function main() {
     await outbox.forgetAll();
     book.clear();
     Object.assign(ui, {
-      name: null, task: null, taskRefusal: null, lastFix: null, lastFixAt: 0, clockOffsetMs: 0, showLinkForm: false,
+      name: null,
+      task: null,
+      taskRefusal: null,
+      lastFix: null,
+      lastFixAt: 0,
+      clockOffsetMs: 0,
+      showLinkForm: false,
+      profile: null,
+      consentOwed: null,
+      profileOpen: false,
+      profileDirty: false,
     });
     token = null;
     settings.remove(TOKEN_KEY);
@@ -581,6 +817,7 @@ async function main() {
     drawStatus();
     drawClock();
     uploader.run();
+    syncProfile();
   });
   session.on('task', (message) => {
     ui.task = message.task || null;
@@ -602,6 +839,9 @@ async function main() {
       drawAlerts();
     }
   });
+  session.on('error', (message) => {
+    if (message.code === 'tracking_consent_withdrawn') consentRefused();
+  });
   session.on('report_ack', () => notice(t('phone.report.stored')));
   session.on('task_status_ack', () => notice(t('phone.assignment.stored')));
 
@@ -611,6 +851,10 @@ async function main() {
     drawTask();
   });
   outbox.on('dropped', (entry) => {
+    if (entry.code === 'tracking_consent_withdrawn') {
+      consentRefused();
+      return;
+    }
     if (entry.kind === 'task_status') {
       // A report sent again after its answer was lost, where the task already stands: no news.
       if (!refusalMatters(entry, ui.task)) return;
@@ -624,7 +868,10 @@ async function main() {
 
   // ---- The page -----------------------------------------------------------------------------
 
-  byId('share-toggle').addEventListener('click', () => setSharing(!sharing.active));
+  byId('share-toggle').addEventListener('click', () => {
+    if (sharing.active) setSharing(false);
+    else startSharing();
+  });
   window.addEventListener('online', () => {
     session.reconnectNow();
     uploader.run();
@@ -646,6 +893,7 @@ async function main() {
   });
   onLanguageChange(() => {
     setMenu(!menu.hidden);
+    profileEditor.relabel();
     drawAll();
   });
 

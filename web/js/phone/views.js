@@ -164,6 +164,7 @@ export function createAlertsView({ onAnswer }) {
       from: h('span', { className: 'alert-from' }),
       time: h('span', { className: 'alert-time' }),
       fresh: h('span', { className: 'alert-new' }),
+      title: h('p', { className: 'alert-title' }),
       text: h('p', { className: 'alert-text' }),
       place: h('a', { className: 'button button-quiet button-wide' }),
       answerBlock: h('div', { className: 'alert-answer' }),
@@ -182,7 +183,7 @@ export function createAlertsView({ onAnswer }) {
     );
     const li = h('li', { className: 'alert', dataset: { alertId: entry.id } },
       h('p', { className: 'alert-meta' }, parts.fresh, parts.urgent, parts.from, parts.time),
-      parts.text, parts.place, parts.answerBlock);
+      parts.title, parts.text, parts.place, parts.answerBlock);
     const item = { li, parts };
     items.set(entry.id, item);
     return item;
@@ -197,6 +198,8 @@ export function createAlertsView({ onAnswer }) {
     parts.urgent.textContent = t('phone.alert.urgent');
     parts.from.textContent = entry.from || '';
     parts.time.textContent = entry.sent_at ? formatClock(entry.sent_at, getLanguage()) : '';
+    parts.title.hidden = !entry.title;
+    parts.title.textContent = entry.title || '';
     parts.text.textContent = entry.text || '';
     parts.place.hidden = !entry.location;
     if (entry.location) {
