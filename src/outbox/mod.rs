@@ -222,10 +222,11 @@ async fn claim(state: &AppState, channel: &'static str) -> anyhow::Result<Option
     .fetch_optional(&mut *tx)
     .await?;
     let Some((id, volunteer_id, address, language)) = next else { return Ok(None) };
-    // Everything else due for this person on this channel goes with it, as one digest.
+    // Everything held for this person on this channel whose quiet hours are over goes with it,
+    // as one digest.
     let others: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM outbox WHERE channel = $1 AND volunteer_id = $2 AND id <> $3
-           AND status IN ('queued', 'held') AND next_attempt_at <= now()
+           AND status = 'held' AND next_attempt_at <= now()
          ORDER BY id FOR UPDATE SKIP LOCKED",
     )
     .bind(channel)

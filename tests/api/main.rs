@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod callouts;
 mod cases;
 mod coverage;
 mod embedded;
@@ -16,6 +17,7 @@ mod ingest;
 mod live_map;
 mod matrix;
 mod operations;
+mod registry;
 mod sharing;
 mod sim;
 mod statistics;

@@ -317,16 +317,22 @@ async fn a_volunteer_manages_only_their_own_devices() {
     assert_eq!(revoke.status(), 404);
 }
 
-struct Server {
-    child: std::process::Child,
-    url: String,
+pub struct Server {
+    pub child: std::process::Child,
+    pub url: String,
 }
 
 fn start_server(database_url: &str) -> Server {
+    start_server_with(database_url, &[])
+}
+
+/// Runs the real `sweep serve` binary on `database_url` with extra environment settings.
+pub fn start_server_with(database_url: &str, env: &[(&str, &str)]) -> Server {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sweep"))
         .args(["--database-url", database_url, "--listen", "127.0.0.1:0", "--log-level", "warn", "serve"])
         .env_remove("SWEEP_PUBLIC_URL")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
