@@ -81,6 +81,12 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
         {
             return ApiError::not_found("file").into_response();
         }
+        // An answer link from an e-mail or SMS: the answer page (it reads its token from the path).
+        None if path.starts_with("/r/") => {
+            let mut request = request;
+            *request.uri_mut() = "/answer.html".parse().expect("a valid path");
+            (web_dir, request)
+        }
         None => (web_dir, request),
     };
     serve_dir(root, request).await
