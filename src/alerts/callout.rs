@@ -187,7 +187,7 @@ pub async fn create(
     add_recipients(conn, id, &recipients, 0).await?;
     crate::outbox::queue(conn, id, &recipients, &channels, request.urgent, 0, configured, false).await?;
     if let Some(case) = request.case_id {
-        let details = json!({ "event": "callout_sent", "alert": id, "recipients": recipients.len(),
+        let details = json!({ "event": "callout_sent", "alert": id, "title": title, "recipients": recipients.len(),
                               "channels": channels, "needed": request.needed, "urgent": request.urgent });
         let entry = NewEntry { location: request.location, ..NewEntry::system(EntryKind::AlertSent, &title, details) };
         journal::append(&mut *conn, case, author, entry).await?;
@@ -286,8 +286,9 @@ pub async fn close(conn: &mut PgConnection, alert: Uuid, author: &Author) -> Api
     .execute(&mut *conn)
     .await?;
     if let Some(case) = case {
-        let details = json!({ "event": "callout_closed", "alert": alert });
-        let text = format!("✓ {}", title.unwrap_or_default());
+        let title = title.unwrap_or_default();
+        let details = json!({ "event": "callout_closed", "alert": alert, "title": title });
+        let text = format!("✓ {title}");
         journal::append(&mut *conn, case, author, NewEntry::system(EntryKind::AlertSent, &text, details)).await?;
     }
     announce(&mut *conn, &Notice::AlertEscalated { alert_id: alert, step: -1 }).await?;
@@ -357,7 +358,7 @@ pub async fn answer_for(
             .bind(request.volunteer_id)
             .fetch_one(&mut *conn)
             .await?;
-        let details = json!({ "event": "answer_taken", "alert": alert, "volunteer": request.volunteer_id,
+        let details = json!({ "event": "answer_taken", "alert": alert, "volunteer": request.volunteer_id, "name": name,
                               "answer": request.answer, "eta": eta, "note": note });
         let text = format!("{name}: {}", request.answer);
         journal::append(&mut *conn, case, author, NewEntry::system(EntryKind::AlertSent, &text, details)).await?;

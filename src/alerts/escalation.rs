@@ -151,7 +151,7 @@ async fn step(conn: &mut PgConnection, due: &Due, configured: &[&str]) -> anyhow
                 taken.added
             ),
         };
-        let details = json!({ "event": "callout_escalated", "alert": due.id, "step": number, "going": going,
+        let details = json!({ "event": "callout_escalated", "alert": due.id, "title": due.title, "step": number, "going": going,
                               "needed": due.needed, "channel": taken.channel, "resent": taken.resent,
                               "radius_km": taken.radius_km, "added": taken.added });
         let author = Author { user_id: None, name: "Sweep".into() };

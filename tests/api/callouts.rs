@@ -650,3 +650,32 @@ async fn a_crash_between_queueing_and_sending_loses_nobody_and_sends_nobody_twic
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn quiet_hours_are_local_time_and_may_span_midnight() {
+    let app = spawn_app().await;
+    let until = |at: &'static str, from: &'static str, to: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<chrono::DateTime<chrono::Utc>>>(
+                "SELECT quiet_until($1::time, $2::time, 'Europe/Moscow', $3::timestamptz)",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(at)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+            .map(|t| t.to_rfc3339())
+        }
+    };
+    // 23:30 in Moscow (UTC+3): quiet until 07:00 tomorrow, 04:00 UTC.
+    assert_eq!(until("2026-11-22T20:30:00Z", "22:00", "07:00").await.as_deref(), Some("2026-11-23T04:00:00+00:00"));
+    // 06:00 in Moscow: until 07:00 the same morning.
+    assert_eq!(until("2026-11-22T03:00:00Z", "22:00", "07:00").await.as_deref(), Some("2026-11-22T04:00:00+00:00"));
+    // Noon: not quiet.
+    assert_eq!(until("2026-11-22T09:00:00Z", "22:00", "07:00").await, None);
+    // Quiet hours within one day: 13:00–15:00 Moscow.
+    assert_eq!(until("2026-11-22T10:30:00Z", "13:00", "15:00").await.as_deref(), Some("2026-11-22T12:00:00+00:00"));
+    assert_eq!(until("2026-11-22T12:00:00Z", "13:00", "15:00").await, None, "the end is not quiet");
+}

@@ -3,6 +3,7 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod callouts;
 mod cases;
 mod console;
 mod driver;

@@ -54,6 +54,8 @@ async fn the_phone_app_shares_positions_keeps_them_offline_through_a_reload_and_
 
     // Sharing: the positions reach the server.
     browser.visible("#share-toggle").await.click().await.unwrap();
+    // The first time, the app asks for consent to tracking and records it.
+    browser.visible("#consent-agree").await.click().await.unwrap();
     for step in 1..=3 {
         browser.set_location(56.1000 + step as f64 * 1e-4, 36.8000, 5.0).await;
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -69,7 +69,12 @@ function render() {
     link.href = `geo:${point.lat},${point.lon}?q=${point.lat},${point.lon}`;
     link.textContent = `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}`;
   }
-  const status = calloutState(alert);
+  const photo = byId('answer-photo');
+  photo.hidden = !alert.has_photo || photo.dataset.failed === 'true';
+  if (alert.has_photo && !photo.getAttribute('src')) photo.src = `/api/answer/${encodeURIComponent(token)}/photo`;
+  photo.alt = t('answer.photo_alt');
+  // The server says "closed" for an expired call-out too; the page says which.
+  const status = expired(alert) ? 'expired' : calloutState(alert);
   const stateLine = byId('answer-state');
   stateLine.dataset.state = status;
   if (status === 'closed') stateLine.textContent = t('answer.state.closed');
@@ -101,6 +106,11 @@ function errorText(error) {
   if (kind === 'network') return t('error.network');
   if (kind === 'unknown') return t('answer.failure.unknown');
   return t('error.server');
+}
+
+function expired(alert) {
+  const at = Date.parse(alert?.expires_at);
+  return Number.isFinite(at) && at <= Date.now();
 }
 
 /** A newer copy of the page from the server (after an answer or saved preferences). */
@@ -172,6 +182,10 @@ async function main() {
     button.addEventListener('click', () => answer(button.dataset.answer));
   }
   byId('preferences-form').addEventListener('submit', savePreferences);
+  byId('answer-photo').addEventListener('error', () => {
+    byId('answer-photo').dataset.failed = 'true';
+    byId('answer-photo').hidden = true;
+  });
   onLanguageChange(render);
   if (!token) {
     setLanguage(pageLanguage(null, navigator.language), { remember: false });

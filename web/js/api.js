@@ -559,9 +559,12 @@ export function importRegistry(file, dryRun) {
 
 // ---- Call-outs to the registry, answer boards ----------------------------------------------------
 
-/** The orientation of a case drafted for a call-out, in `lang`: {title, text}. */
-export function getOrientation(caseId, lang) {
-  return request('GET', `/api/cases/${id(caseId)}/orientation${query({ lang })}`);
+/**
+ * The orientation of a case drafted for a call-out, in `lang` with times in time zone `tz`:
+ * {title, text, location (the meeting point, else the last-seen one), has_photo}.
+ */
+export function getOrientation(caseId, lang, tz) {
+  return request('GET', `/api/cases/${id(caseId)}/orientation${query({ lang, tz })}`);
 }
 
 /** {target, channels} -> {people, channels: {app, email, sms}, unreachable}. */

@@ -12,6 +12,7 @@ import { channelLabel, deliveryStatusLabel, skillLabel, vehicleLabel } from './l
 import {
   calloutState, concernsAlert, deliveryKind, etaFromClock, groupRecipients, headcountOf, headcountReached,
 } from './callout-headcount.js';
+import { formatPoint, isPoint } from './points.js';
 import { formatClock, formatTime } from './time.js';
 
 // Shown beside each delivery's words (which say the same for screen readers and print).
@@ -150,8 +151,13 @@ function metaText(alert, lang) {
   const parts = [];
   if (alert.sent_at) parts.push(t('board.sent', { name: alert.sent_by_name || '—', time: formatTime(alert.sent_at, lang) }));
   if (Array.isArray(alert.channels) && alert.channels.length) parts.push(alert.channels.map(channelLabel).join(', '));
-  if (alert.closed_at) parts.push(t('board.closed_at', { time: formatTime(alert.closed_at, lang) }));
-  else if (alert.expires_at) parts.push(t('board.expires', { time: formatTime(alert.expires_at, lang) }));
+  if (alert.closed_at && alert.closed_by_name) {
+    parts.push(t('board.closed_by', { time: formatTime(alert.closed_at, lang), name: alert.closed_by_name }));
+  } else if (alert.closed_at) {
+    parts.push(t('board.closed_at', { time: formatTime(alert.closed_at, lang) }));
+  }
+  if (isPoint(alert.location)) parts.push(t('board.location', { point: formatPoint(alert.location) }));
+  if (!alert.closed_at && alert.expires_at) parts.push(t('board.expires', { time: formatTime(alert.expires_at, lang) }));
   return parts.join(' · ');
 }
 
@@ -166,7 +172,9 @@ function escalationText(alert, lang, status) {
 function recipientItem(r, canAnswer, lang) {
   const facts = [];
   if (r.answer === 'going' && r.eta) facts.push(t('board.eta', { time: formatClock(r.eta, lang) }));
-  if (r.answered_at) {
+  if (r.answered_at && r.answered_via === 'console' && r.answered_by_name) {
+    facts.push(t('board.answered_by', { name: r.answered_by_name, time: formatClock(r.answered_at, lang) }));
+  } else if (r.answered_at) {
     facts.push(r.answered_via
       ? t('board.answered_via', { via: channelLabel(r.answered_via), time: formatClock(r.answered_at, lang) })
       : t('board.answered', { time: formatClock(r.answered_at, lang) }));

@@ -11,13 +11,14 @@ import { getLanguage, onLanguageChange, t } from './i18n.js';
 import { skillLabel } from './labels.js';
 import { pointField } from './point-field.js';
 import { isPoint } from './points.js';
-import { matchesSearch, SKILLS } from './profile-fields.js';
+import { localTimeZone, matchesSearch, SKILLS } from './profile-fields.js';
 import { previewRequest, readCallout } from './callout-target.js';
 import { href } from './routes.js';
 
 const PREVIEW_PAUSE_MS = 500;
 
 let nearField = null;
+let locationField = null; // the meeting point, shown with the call-out
 let cases = [];
 let people = []; // approved volunteers, for choosing by name
 const chosen = new Set();
@@ -33,7 +34,8 @@ const checkedValues = (name) => [...form().querySelectorAll(`input[name="${name}
 /** `sent(alert)` runs after the server took a call-out. */
 export function initCalloutComposer({ sent }) {
   onSent = sent;
-  nearField = pointField(form().querySelector('[data-point-field]'));
+  nearField = pointField(byId('callout-near-point').closest('[data-point-field]'));
+  locationField = pointField(byId('callout-location-field'));
   byId('callout-skills').replaceChildren(...SKILLS.map((key) => h('label', { className: 'checkbox' },
     h('input', { type: 'checkbox', name: 'target_skill', value: key }), ' ',
     h('span', { dataset: { skill: key } }))));
@@ -94,6 +96,7 @@ export const composerDirty = () => dirty && Boolean(byId('callout-title').value.
 export function clearComposer() {
   form().reset();
   nearField?.clear();
+  locationField?.clear();
   chosen.clear();
   byId('callout-people-q').value = '';
   byId('callout-case-status').hidden = true;
@@ -168,11 +171,14 @@ async function fillFromCase() {
   if (typed && !window.confirm(t('callout.case_overwrite'))) return;
   caseStatus(t('common.loading'));
   try {
-    const draft = await api.getOrientation(c.id, getLanguage());
+    const draft = await api.getOrientation(c.id, getLanguage(), localTimeZone());
     const title = typeof draft === 'string' ? '' : draft?.title ?? '';
     const text = typeof draft === 'string' ? draft : draft?.text ?? '';
     byId('callout-title').value = String(title || c.full_name || '').slice(0, 200);
     byId('callout-text').value = String(text);
+    // The meeting point (else the last-seen one): where the call-out says to come, and where
+    // people nearby are looked for, unless other points are set.
+    if (isPoint(draft?.location) && !byId('callout-location').value.trim()) locationField.set(draft.location);
     if (isPoint(draft?.location) && !byId('callout-near-point').value.trim()) nearField.set(draft.location);
     caseStatus(t('callout.case_filled', { number: c.number ?? '' }));
     dirty = true;
@@ -215,8 +221,10 @@ function renderChosenCount() {
 
 function values() {
   const near = nearField.read();
+  const location = locationField.read();
   return {
     caseId: byId('callout-case').value || null,
+    location: location.ok ? location.point : null,
     title: byId('callout-title').value,
     text: byId('callout-text').value,
     urgent: byId('callout-urgent').checked,
@@ -295,7 +303,7 @@ const PROBLEMS = {
   vehicle_seats: ['callout-vehicle-seats', () => t('callout.error.vehicle_seats')],
   people: ['callout-people-q', () => t('callout.error.people')],
   channels: ['callout-channel-app', () => t('callout.error.channels')],
-  needed: ['callout-needed', () => t('callout.error.needed')],
+  needed: ['callout-needed', (p) => (p === 'for_escalation' ? t('callout.error.needed_for_escalation') : t('callout.error.needed'))],
   escalate_after: ['callout-escalate-after', () => t('callout.error.escalate_after')],
   escalate_to: ['callout-escalate-sms', () => t('callout.error.escalate_to')],
   widen_km: ['callout-widen-km', (p) => (p === 'needs_near' ? t('callout.error.widen_needs_near') : t('callout.error.widen_km'))],
@@ -316,10 +324,11 @@ function showProblem(result) {
 async function send() {
   const button = byId('callout-send');
   if (button.disabled) return;
-  const near = nearField.read();
-  if (!near.ok) {
-    nearField.input.focus();
-    return;
+  for (const field of [locationField, nearField]) {
+    if (!field.read().ok) {
+      field.input.focus();
+      return;
+    }
   }
   const read = readCallout(values());
   if (!read.ok) {

@@ -66,9 +66,10 @@ export function previewRequest(form) {
 }
 
 /**
- * The whole composer: the target part plus {caseId, title, text, urgent, channels, needed,
- * escalate: {on, afterMin, to, widenKm, maxKm}, expiresH}. Answers {ok, body} or
- * {ok: false, field, problem}.
+ * The whole composer: the target part plus {caseId, title, text, urgent, location ({lat, lon}
+ * or null: the meeting point), channels, needed, escalate: {on, afterMin, to, widenKm, maxKm},
+ * expiresH}. Answers {ok, body} or {ok: false, field, problem}. Escalation needs the headcount
+ * it works towards.
  */
 export function readCallout(form) {
   const title = String(form.title ?? '').trim();
@@ -82,12 +83,14 @@ export function readCallout(form) {
   if (!channels.length) return fail('channels', 'choose');
   const body = { title, text, target: target.target, channels, urgent: Boolean(form.urgent) };
   if (form.caseId) body.case_id = form.caseId;
+  if (form.location) body.location = { lat: form.location.lat, lon: form.location.lon };
   const needed = readNumber(form.needed);
   if (needed !== null) {
     if (!wholeIn(needed, 1, 10000)) return fail('needed', 'whole');
     body.needed = needed;
   }
   if (form.escalate?.on) {
+    if (body.needed === undefined) return fail('needed', 'for_escalation');
     const after = readNumber(form.escalate.afterMin);
     if (!wholeIn(after, 1, 1440)) return fail('escalate_after', 'whole');
     body.escalate_after_min = after;
@@ -105,7 +108,7 @@ export function readCallout(form) {
   }
   const expires = readNumber(form.expiresH);
   if (expires !== null) {
-    if (!wholeIn(expires, 1, 720)) return fail('expires', 'whole');
+    if (!wholeIn(expires, 1, 168)) return fail('expires', 'whole');
     body.expires_in_h = expires;
   }
   return { ok: true, body };

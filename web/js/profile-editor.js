@@ -69,7 +69,7 @@ export function problemText(result) {
 }
 
 /** Marks the field a problem is about (and focuses it), clearing earlier marks. */
-export function markProblem(form, result) {
+function markProblem(form, result) {
   for (const node of form.querySelectorAll('[aria-invalid="true"]')) node.removeAttribute('aria-invalid');
   if (!result || result.ok) return;
   let target = null;

@@ -12,7 +12,6 @@ export const SKILLS = ['navigator', 'medic', 'driver', 'dog_handler', 'drone_pil
   'climber', 'diver', 'boat', 'cook', 'coordinator'];
 /** Channels a call-out may use, in the order they are offered. */
 export const CHANNELS = ['app', 'email', 'sms'];
-export const VETTING = ['pending', 'approved', 'suspended'];
 
 /** The items of a list typed one per line (or separated by ";"), trimmed, without repeats. */
 export function splitList(text) {
@@ -47,14 +46,14 @@ export function isEmail(text) {
 }
 
 /**
- * Skills: the known keys ticked, and others typed ("rope access" becomes "rope_access").
- * {ok, value} or {ok: false, bad}.
+ * Skills: the known keys ticked, and others typed ("rope access" becomes "rope_access"; the
+ * server keeps keys of 2 to 30 Latin lower-case letters and "_"). {ok, value} or {ok: false, bad}.
  */
 export function readSkills(checked, otherText) {
   const value = SKILLS.filter((key) => (checked || []).includes(key));
   for (const item of splitList(String(otherText ?? '').replace(/,/g, ';'))) {
     const key = item.toLowerCase().replace(/[\s-]+/g, '_');
-    if (!/^[\p{Ll}_]+$/u.test(key)) return { ok: false, bad: item };
+    if (!/^[a-z_]{2,30}$/.test(key)) return { ok: false, bad: item };
     if (!value.includes(key)) value.push(key);
   }
   return { ok: true, value };
@@ -109,7 +108,7 @@ export function readVehicles(rows) {
     if (!name && !seatsText && !row?.four_by_four) continue;
     if (!name) return { ok: false, index, problem: 'name' };
     const seats = Number(seatsText);
-    if (!/^\d{1,2}$/.test(seatsText) || seats < 1) return { ok: false, index, problem: 'seats' };
+    if (!/^\d{1,2}$/.test(seatsText) || seats < 1 || seats > 60) return { ok: false, index, problem: 'seats' };
     value.push({ name, seats, four_by_four: Boolean(row.four_by_four) });
   }
   return { ok: true, value };
@@ -181,13 +180,29 @@ export function readPreferences({ channels, quietFrom, quietTo, timeZone, mutedU
   return { ok: true, value };
 }
 
-const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+// Values compared as what they mean: "22:00:00" is "22:00", an instant in any RFC 3339 form.
+const COMPARED_AS = {
+  quiet_from: (v) => clockText(v) || null,
+  quiet_to: (v) => clockText(v) || null,
+  muted_until: (v) => (Number.isFinite(Date.parse(v)) ? Date.parse(v) : null),
+};
+const same = (key, a, b) => {
+  const as = COMPARED_AS[key] || ((v) => v ?? null);
+  return JSON.stringify(as(a)) === JSON.stringify(as(b));
+};
 
-/** The fields of `next` that differ from `before` (the body of a PATCH; null clears). */
+/**
+ * The fields of `next` that differ from `before` (the body of a PATCH; null clears). Quiet hours
+ * go as a pair: the server takes both or neither.
+ */
 export function profileChanges(before, next) {
   const changes = {};
   for (const [key, value] of Object.entries(next)) {
-    if (!same(before?.[key], value)) changes[key] = value;
+    if (!same(key, before?.[key], value)) changes[key] = value;
+  }
+  if ('quiet_from' in changes || 'quiet_to' in changes) {
+    changes.quiet_from = next.quiet_from ?? null;
+    changes.quiet_to = next.quiet_to ?? null;
   }
   return changes;
 }

@@ -23,6 +23,13 @@ const REASONS = {
 };
 const reasonText = (reason) => REASONS[reason]?.() ?? String(reason ?? '');
 
+// The file as a whole refused: no header line, or too many rows.
+function fileErrorText(failure) {
+  if (failure?.code === 'csv_invalid') return t('registry.import.csv_invalid');
+  if (failure?.code === 'csv_too_long') return t('registry.import.csv_too_long');
+  return apiErrorText(failure);
+}
+
 export function initRegistryImport() {
   byId('registry-import-file').addEventListener('change', () => {
     // Another file: it has to be checked before it is imported.
@@ -80,7 +87,7 @@ async function run(dryRun) {
     }
   } catch (failure) {
     if (mine !== generation) return;
-    showFormError(error, apiErrorText(failure));
+    showFormError(error, fileErrorText(failure));
   } finally {
     check.disabled = false;
   }

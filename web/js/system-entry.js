@@ -85,12 +85,47 @@ function systemText(d, words) {
       return fieldAlertText(d, t);
     case 'poa_set':
       return d.method === 'rings' ? t('log.poa_rings') : t('log.poa_manual');
+    case 'callout_sent':
+    case 'callout_escalated':
+    case 'callout_closed':
+    case 'answer_taken':
+      return calloutText(d, t);
     case 'alert_sent':
       return d.urgent
         ? t('log.alert_sent_urgent', { n: d.recipients ?? '?', text: d.text ?? '' })
         : t('log.alert_sent', { n: d.recipients ?? '?', text: d.text ?? '' });
     default:
       return null;
+  }
+}
+
+// A call-out sent, escalated or closed, and an answer taken on a volunteer's behalf.
+function calloutText(d, t) {
+  const title = d.title ?? '';
+  switch (d.event) {
+    case 'callout_sent':
+      return d.urgent
+        ? t('log.callout_sent_urgent', { title, n: d.recipients ?? '?' })
+        : t('log.callout_sent', { title, n: d.recipients ?? '?' });
+    case 'callout_closed':
+      return t('log.callout_closed', { title });
+    case 'answer_taken': {
+      const words = { name: d.name ?? '', note: d.note ?? '' };
+      const said = d.answer === 'going' ? t('log.answer_taken_going', words) : t('log.answer_taken_cant', words);
+      return d.note ? `${said} (${words.note})` : said;
+    }
+    default: {
+      const n = d.resent ?? 0;
+      const resent = {
+        app: () => t('log.callout_resent_app', { n }),
+        email: () => t('log.callout_resent_email', { n }),
+        sms: () => t('log.callout_resent_sms', { n }),
+      }[d.channel];
+      const parts = [t('log.callout_step', { title, step: d.step ?? '?', going: d.going ?? 0, needed: d.needed ?? '?' })];
+      if (resent) parts.push(resent());
+      if (d.radius_km != null) parts.push(t('log.callout_widened', { km: Math.round(d.radius_km), n: d.added ?? 0 }));
+      return parts.join('; ');
+    }
   }
 }
 

@@ -22,6 +22,9 @@ test('each documented address gives its route and section', () => {
     ['#/reports/r1', { name: 'report', section: 'reports', id: 'r1' }],
     ['#/shift', { name: 'shift', section: 'shift' }],
     ['#/statistics', { name: 'statistics', section: 'statistics' }],
+    ['#/volunteers', { name: 'volunteers', section: 'volunteers' }],
+    ['#/callouts', { name: 'callouts', section: 'callouts' }],
+    ['#/callouts/a9', { name: 'callout', section: 'callouts', id: 'a9' }],
     ['#/admin/checklists', { name: 'checklists', section: 'admin' }],
     ['#/admin/checklists/new', { name: 'checklist-new', section: 'admin' }],
     ['#/admin/checklists/t7', { name: 'checklist', section: 'admin', id: 't7' }],
@@ -39,7 +42,7 @@ test('the query after "?" becomes params', () => {
 
 test('unknown or malformed addresses give null', () => {
   for (const hash of ['#/nowhere', '#/cases/a/b', '#/cases/a/edit/more', '#/reports/a/b', '#/admin',
-    '#/admin/users', '#/shift/x', '#/statistics/2026', '#/map/x', '#/cases/%E0%A4%A']) {
+    '#/admin/users', '#/shift/x', '#/statistics/2026', '#/volunteers/x', '#/callouts/a/b', '#/map/x', '#/cases/%E0%A4%A']) {
     assert.equal(parseRoute(hash), null, hash);
   }
 });
@@ -57,11 +60,14 @@ test('every href builder gives an address parseRoute reads back', () => {
     [href.caseNew(), 'case-new'], [href.caseNew({ fromReport: 'r1' }), 'case-new'],
     [href.reports(), 'reports'], [href.report('r1'), 'report'], [href.reportNew(), 'report-new'],
     [href.reportNew({ call: 'k1' }), 'report-new'], [href.shift(), 'shift'], [href.statistics(), 'statistics'],
+    [href.volunteers(), 'volunteers'], [href.callouts(), 'callouts'], [href.callouts({ fromCase: 'c1' }), 'callouts'],
+    [href.callout('a1'), 'callout'],
     [href.checklists(), 'checklists'], [href.checklist('t1'), 'checklist'], [href.checklistNew(), 'checklist-new'],
   ];
   for (const [address, name] of built) assert.equal(parseRoute(address)?.name, name, address);
   assert.deepEqual(parseRoute(href.caseNew({ fromReport: 'r1' })).params, { report: 'r1' });
   assert.deepEqual(parseRoute(href.reportNew({ call: 'k1' })).params, { call: 'k1' });
+  assert.deepEqual(parseRoute(href.callouts({ fromCase: 'c1' })).params, { case: 'c1' });
   assert.equal(href.caseNew({}), '#/cases/new', 'no empty query');
 });
 

@@ -218,3 +218,16 @@ test('a search leader and a group\u2019s radio are worded from the details', () 
     }
   }
 });
+
+test('call-outs in the log are worded from their details', () => {
+  const t = (key, p = {}) => `${key}${JSON.stringify(p)}`;
+  const words = { t };
+  const sent = entryText({ kind: 'alert_sent', text: 'x', details: { event: 'callout_sent', title: 'Ищем', recipients: 7, urgent: true } }, words);
+  assert.equal(sent, 'log.callout_sent_urgent{"title":"Ищем","n":7}');
+  const step = entryText({ kind: 'alert_sent', text: 'x', details: {
+    event: 'callout_escalated', title: 'Ищем', step: 1, going: 1, needed: 3, channel: 'sms', resent: 2, radius_km: 30, added: 1,
+  } }, words);
+  assert.equal(step, 'log.callout_step{"title":"Ищем","step":1,"going":1,"needed":3}; log.callout_resent_sms{"n":2}; log.callout_widened{"km":30,"n":1}');
+  const taken = entryText({ kind: 'alert_sent', text: 'x', details: { event: 'answer_taken', name: 'Оля', answer: 'cant', note: 'болеет' } }, words);
+  assert.equal(taken, 'log.answer_taken_cant{"name":"Оля","note":"болеет"} (болеет)');
+});

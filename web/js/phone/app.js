@@ -447,7 +447,7 @@ async function main() {
     keepProfile(withConsent(ui.profile, false));
     ui.sharingProblem = 'consent_withdrawn';
     drawShare();
-    notice(t('phone.share.consent_withdrawn'));
+    notice(t('phone.consent.withdrawn_state'));
   }
 
   /** Tells the server a consent given or withdrawn without a signal, then reads the profile. */
@@ -533,7 +533,10 @@ async function main() {
       notice(t('phone.profile.saved'));
       drawProfile();
     } catch (error) {
+      const field = String(error.details?.field ?? '');
       if (error.status === 0) fieldError('profile-error', t('phone.profile.offline'));
+      else if (error.status === 409 && field === 'email') fieldError('profile-error', t('profile.error.duplicate_email'));
+      else if (error.status === 409) fieldError('profile-error', t('profile.error.duplicate_phone'));
       else if (error.status === 400 || error.status === 422) fieldError('profile-error', t('phone.profile.refused'));
       else fieldError('profile-error', t('phone.profile.save_failed'));
     } finally {

@@ -6,11 +6,12 @@ const PROFILE_URL = '/mobile/v1/profile';
 
 /** A failed request: `status` 0 when the server could not be reached; `code` the server's error. */
 export class ProfileError extends Error {
-  constructor(status, code, message = '') {
+  constructor(status, code, message = '', details = null) {
     super(message || code);
     this.name = 'ProfileError';
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -37,7 +38,8 @@ export function createProfileClient({ getToken, fetchImpl = globalThis.fetch }) 
     }
     if (!response.ok) {
       const code = typeof payload?.error === 'string' ? payload.error : `http_${response.status}`;
-      throw new ProfileError(response.status, code, typeof payload?.message === 'string' ? payload.message : '');
+      const message = typeof payload?.message === 'string' ? payload.message : '';
+      throw new ProfileError(response.status, code, message, payload?.details ?? null);
     }
     return payload;
   }
