@@ -201,10 +201,75 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// `axum::Json` whose rejections are JSON errors.
-#[derive(FromRequest, Debug, Clone, Copy, Default)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` whose rejections are JSON errors, and which refuses text with a NUL character
+/// (`\u0000`), which PostgreSQL cannot store.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
+
+/// Whether JSON text holds an escaped NUL character (`\u0000`, not an escaped backslash
+/// followed by "u0000").
+pub fn has_escaped_nul(body: &[u8]) -> bool {
+    let needle = b"u0000";
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' {
+            if body[i + 1..].starts_with(needle) {
+                return true;
+            }
+            // Skip the escaped character: `\\u0000` (an escaped backslash, then "u0000") is not one.
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    false
+}
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"));
+        if !is_json {
+            return Err(Self::rejection_content_type());
+        }
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the body is larger than this endpoint accepts",
+                )
+            } else {
+                ApiError::new(e.status(), "bad_body", e.body_text())
+            }
+        })?;
+        if has_escaped_nul(&bytes) {
+            return Err(ApiError::invalid("nul_character", "text may not contain the NUL character (\\u0000)"));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(Json(value))
+    }
+}
+
+impl<T> Json<T> {
+    fn rejection_content_type() -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be JSON, sent with Content-Type: application/json",
+        )
+    }
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -236,5 +301,19 @@ impl<T> ResultExt<T> for Result<T, sqlx::Error> {
             }
             _ => error.into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_escaped_nul;
+
+    #[test]
+    fn an_escaped_nul_is_found_and_an_escaped_backslash_is_not_one() {
+        assert!(has_escaped_nul(br#"{"name": "a\u0000b"}"#));
+        assert!(!has_escaped_nul(br#"{"name": "a\\u0000b"}"#));
+        assert!(has_escaped_nul(br#"{"name": "a\\\u0000b"}"#));
+        assert!(!has_escaped_nul(br#"{"name": "\u00e9"}"#));
+        assert!(!has_escaped_nul(br#"{"name": "ends with \"#));
     }
 }

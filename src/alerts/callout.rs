@@ -176,7 +176,8 @@ pub async fn create(
     .bind(escalate_after_s)
     .bind(&escalate_to)
     .bind(widen_km)
-    .bind(max_km.or(widen_km.and(radius)))
+    // Without a widest radius, at most four widening steps.
+    .bind(max_km.or(widen_km.zip(radius).map(|(widen, radius)| (radius + 4.0 * widen).min(target::MAX_KM))))
     .bind(radius)
     .bind(escalates)
     .bind(expires_h * 3600.0)

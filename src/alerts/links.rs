@@ -109,7 +109,7 @@ struct Row {
 async fn page(conn: &mut PgConnection, token: &str, usable: bool) -> ApiResult<(AnswerPage, Uuid)> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT a.id, a.title, a.text, a.urgent, ST_Y(a.location) AS lat, ST_X(a.location) AS lon, a.sent_at, a.expires_at,
-                a.closed_at IS NOT NULL AS closed,
+                a.closed_at IS NOT NULL OR u.disabled_at IS NOT NULL OR p.vetting <> 'approved' AS closed,
                 EXISTS (SELECT 1 FROM case_photos f WHERE f.case_id = a.case_id AND f.withdrawn_at IS NULL) AS has_photo,
                 r.volunteer_id, u.display_name AS name, u.language, r.answer, r.eta,
                 p.channels, to_char(p.quiet_from, 'HH24:MI') AS quiet_from, to_char(p.quiet_to, 'HH24:MI') AS quiet_to,
@@ -136,18 +136,25 @@ async fn page(conn: &mut PgConnection, token: &str, usable: bool) -> ApiResult<(
         return Err(ApiError::new(StatusCode::GONE, "link_expired", "this call-out is over: the link no longer works"));
     }
     let volunteer = row.volunteer_id;
+    // Once over, the page keeps only what the volunteer needs: that it is over, and their
+    // preferences; the case's details are gone.
+    let (text, location, has_photo) = if over {
+        (String::new(), None, false)
+    } else {
+        (row.text, Point::from_columns(row.lat, row.lon), row.has_photo)
+    };
     Ok((
         AnswerPage {
             alert: LinkedAlert {
                 id: row.id,
                 title: row.title,
-                text: row.text,
+                text,
                 urgent: row.urgent,
-                location: Point::from_columns(row.lat, row.lon),
+                location,
                 sent_at: row.sent_at,
                 expires_at: row.expires_at,
                 closed: over,
-                has_photo: row.has_photo,
+                has_photo,
             },
             volunteer: LinkedVolunteer { name: row.name, language: row.language },
             answer: row.answer,
@@ -173,9 +180,21 @@ fn actor(volunteer: Uuid) -> Actor {
 #[utoipa::path(get, path = "/api/answer/{token}", tag = "alerts", security(()),
     params(("token" = String, Path, description = "The link's token")),
     responses((status = 200, body = AnswerPage), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<AnswerPage>> {
-    let mut conn = state.db.acquire().await?;
-    Ok(Json(page(&mut conn, &token, false).await?.0))
+pub async fn show(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Path(token): Path<String>,
+) -> ApiResult<Json<AnswerPage>> {
+    let mut tx = state.db.begin().await?;
+    let (shown, volunteer) = page(&mut tx, &token, false).await?;
+    // The text carries the case's details: every read through a link is in the audit log.
+    AuditEvent::new("alert.link_read")
+        .on("alert", shown.alert.id)
+        .details(json!({ "closed": shown.alert.closed }))
+        .write(&mut *tx, &actor(volunteer), address)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(shown))
 }
 
 /// An answer from the link.

@@ -62,6 +62,8 @@ pub async fn queue(
          CROSS JOIN unnest($5::text[]) AS c(channel)
          CROSS JOIN LATERAL (SELECT quiet_until(p.quiet_from, p.quiet_to, coalesce(p.time_zone, 'UTC'), now()) AS until) q
          CROSS JOIN LATERAL (SELECT CASE
+             WHEN u.disabled_at IS NOT NULL THEN 'account disabled'
+             WHEN NOT $7 AND coalesce(p.vetting, 'pending') <> 'approved' THEN 'not approved for field work'
              WHEN c.channel = 'app' AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL)
                  THEN 'no phone app'
              WHEN NOT $7 AND NOT (c.channel = ANY(coalesce(p.channels, '{app}'))) THEN 'turned off by the volunteer'
@@ -109,7 +111,7 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
     let client = reqwest::Client::builder().build().expect("an HTTP client builds");
     let pause = Duration::from_millis(u64::from(state.config.outbox_poll_ms));
     loop {
-        if let Err(error) = tick(&state, &client).await {
+        if let Err(error) = tick(&state, &client, &shutdown).await {
             tracing::warn!(?error, "outbox: a round failed; trying again");
         }
         tokio::select! {
@@ -120,12 +122,24 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
     }
 }
 
-async fn tick(state: &AppState, client: &reqwest::Client) -> anyhow::Result<()> {
+async fn tick(
+    state: &AppState,
+    client: &reqwest::Client,
+    shutdown: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     expire_leases(state).await?;
-    crate::alerts::escalation::run_due(state).await?;
+    // A step that keeps failing must not hold up the sending.
+    if let Err(error) = crate::alerts::escalation::run_due(state).await {
+        tracing::warn!(?error, "outbox: an escalation step failed; sending goes on");
+    }
+    skip_unsendable(state).await?;
     let channels = state.config.channels();
     for channel in channels.into_iter().filter(|c| *c != "app") {
         loop {
+            // On shutdown, nothing more is taken: what is queued waits for the next start.
+            if *shutdown.borrow() {
+                return Ok(());
+            }
             let mut sent = 0;
             let mut batch = Vec::new();
             for _ in 0..CONCURRENCY {
@@ -139,7 +153,19 @@ async fn tick(state: &AppState, client: &reqwest::Client) -> anyhow::Result<()> 
             }
             let results = futures::future::join_all(batch.iter().map(|m| deliver(state, client, m))).await;
             for (message, result) in batch.iter().zip(results) {
-                record(state, message, result).await?;
+                // Each result on its own: one that cannot be recorded now is retried, then left
+                // to the lease (it becomes `unknown`, never sent twice).
+                let mut recorded = record(state, message, &result).await;
+                for _ in 0..3 {
+                    if recorded.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    recorded = record(state, message, &result).await;
+                }
+                if let Err(error) = recorded {
+                    tracing::error!(?error, id = message.id, "outbox: a result could not be recorded");
+                }
                 sent += 1;
             }
             if sent < CONCURRENCY {
@@ -148,6 +174,38 @@ async fn tick(state: &AppState, client: &reqwest::Client) -> anyhow::Result<()> 
         }
     }
     Ok(())
+}
+
+/// Messages that must no longer leave: their call-out was closed or expired, the volunteer was
+/// suspended or disabled, muted, turned the channel off or has no address for it any more.
+async fn skip_unsendable(state: &AppState) -> sqlx::Result<()> {
+    let mut tx = state.db.begin().await?;
+    let skipped: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "WITH doomed AS (
+             SELECT o.id, CASE
+                 WHEN a.closed_at IS NOT NULL THEN 'the call-out was closed'
+                 WHEN a.expires_at <= now() THEN 'the call-out expired'
+                 WHEN u.disabled_at IS NOT NULL THEN 'account disabled'
+                 WHEN a.kind = 'callout' AND p.vetting <> 'approved' THEN 'not approved for field work'
+                 WHEN a.kind = 'callout' AND NOT (o.channel = ANY(p.channels)) THEN 'turned off by the volunteer'
+                 WHEN a.kind = 'callout' AND p.muted_until > now() THEN 'muted'
+                 WHEN o.channel = 'email' AND p.email IS NULL THEN 'no e-mail address'
+                 WHEN o.channel = 'sms' AND cardinality(p.phones) = 0 THEN 'no phone number'
+             END AS reason
+             FROM outbox o JOIN alerts a ON a.id = o.alert_id JOIN users u ON u.id = o.volunteer_id
+             JOIN volunteer_profiles p ON p.user_id = o.volunteer_id
+             WHERE o.status IN ('queued', 'held') AND o.channel <> 'app')
+         UPDATE outbox o SET status = 'skipped', last_error = d.reason FROM doomed d
+         WHERE o.id = d.id AND d.reason IS NOT NULL AND o.status IN ('queued', 'held')
+         RETURNING o.alert_id, o.volunteer_id, o.channel",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (alert_id, volunteer_id, channel) in skipped {
+        announce(&mut *tx, &Notice::AlertDelivery { alert_id, volunteer_id, channel, status: "skipped".into() })
+            .await?;
+    }
+    tx.commit().await
 }
 
 /// Rows left `sending` by a sender that died: they may have left, so they are not sent again.
@@ -213,8 +271,10 @@ async fn claim(state: &AppState, channel: &'static str) -> anyhow::Result<Option
     if minute >= i64::from(per_minute) || day >= i64::from(per_day) {
         return Ok(None);
     }
+    // The address as it is now (the volunteer may have changed it since the call-out).
     let next: Option<(i64, Uuid, Option<String>, String)> = sqlx::query_as(
-        "SELECT o.id, o.volunteer_id, o.address, u.language FROM outbox o JOIN users u ON u.id = o.volunteer_id
+        "SELECT o.id, o.volunteer_id, CASE o.channel WHEN 'email' THEN p.email ELSE p.phones[1] END, u.language
+         FROM outbox o JOIN users u ON u.id = o.volunteer_id JOIN volunteer_profiles p ON p.user_id = o.volunteer_id
          WHERE o.channel = $1 AND o.status IN ('queued', 'held') AND o.next_attempt_at <= now()
          ORDER BY o.urgent DESC, o.next_attempt_at, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED",
     )
@@ -238,6 +298,7 @@ async fn claim(state: &AppState, channel: &'static str) -> anyhow::Result<Option
     ids.extend(&others);
     sqlx::query(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = now() + make_interval(secs => $3),
+             address = $4,
              claimed_at = CASE WHEN id = $2 THEN now() ELSE claimed_at END,
              carried_by = CASE WHEN id = $2 THEN NULL ELSE $2 END
          WHERE id = ANY($1)",
@@ -245,6 +306,7 @@ async fn claim(state: &AppState, channel: &'static str) -> anyhow::Result<Option
     .bind(&ids)
     .bind(id)
     .bind(f64::from(LEASE_S))
+    .bind(&address)
     .execute(&mut *tx)
     .await?;
     let rows: Vec<Carried> = sqlx::query_as(
@@ -346,19 +408,23 @@ fn compose(message: &Claimed) -> (String, String) {
     (subject, body)
 }
 
-async fn deliver(state: &AppState, client: &reqwest::Client, message: &Claimed) -> Result<(), String> {
+async fn deliver(state: &AppState, client: &reqwest::Client, message: &Claimed) -> Result<(), sms::SendError> {
+    use crate::mail::MailError;
     let (subject, body) = compose(message);
     match message.channel {
-        "email" => crate::mail::send(&state.config, &message.address, &subject, body).await.map_err(|e| e.to_string()),
+        "email" => crate::mail::send(&state.config, &message.address, &subject, body).await.map_err(|e| match e {
+            MailError::Uncertain(_) => sms::SendError::Uncertain(e.to_string()),
+            _ => sms::SendError::NotSent(e.to_string()),
+        }),
         _ => sms::send(client, &state.config, &message.address, &body, &message.id.to_string()).await,
     }
 }
 
 /// Records what became of a message.
-async fn record(state: &AppState, message: &Claimed, result: Result<(), String>) -> sqlx::Result<()> {
+async fn record(state: &AppState, message: &Claimed, result: &Result<(), sms::SendError>) -> sqlx::Result<()> {
     let ids: Vec<i64> = message.carried.iter().map(|(c, _)| c.row_id).collect();
     let mut tx = state.db.begin().await?;
-    let updated: Vec<(Uuid, String)> = match &result {
+    let updated: Vec<(Uuid, String)> = match result {
         Ok(()) => {
             sqlx::query_as(
                 "UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL
@@ -368,7 +434,18 @@ async fn record(state: &AppState, message: &Claimed, result: Result<(), String>)
             .fetch_all(&mut *tx)
             .await?
         }
-        Err(error) => {
+        // It may have left: never sent again.
+        Err(sms::SendError::Uncertain(error)) => {
+            sqlx::query_as(
+                "UPDATE outbox SET status = 'unknown', lease_until = NULL, last_error = $2
+             WHERE id = ANY($1) AND status = 'sending' RETURNING alert_id, status",
+            )
+            .bind(&ids)
+            .bind(error.chars().take(500).collect::<String>())
+            .fetch_all(&mut *tx)
+            .await?
+        }
+        Err(sms::SendError::NotSent(error)) => {
             sqlx::query_as(
                 "UPDATE outbox SET lease_until = NULL, last_error = $2, carried_by = NULL,
                  status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'queued' END,
@@ -382,8 +459,8 @@ async fn record(state: &AppState, message: &Claimed, result: Result<(), String>)
             .await?
         }
     };
-    if let Err(error) = &result {
-        tracing::warn!(channel = message.channel, id = message.id, %error, "outbox: a message was not sent");
+    if let Err(error) = result {
+        tracing::warn!(channel = message.channel, id = message.id, ?error, "outbox: a message was not sent");
     }
     for (alert_id, status) in updated {
         let notice = Notice::AlertDelivery {

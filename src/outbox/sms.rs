@@ -90,11 +90,29 @@ pub fn request(config: &Config, to: &str, text: &str, id: &str) -> Result<Gatewa
     Ok(GatewayRequest { method: config.sms_method.trim().to_ascii_uppercase(), url, header, body })
 }
 
-/// Sends one SMS; `Err` says why it was not accepted.
-pub async fn send(client: &reqwest::Client, config: &Config, to: &str, text: &str, id: &str) -> Result<(), String> {
-    let built = request(config, to, text, id)?;
+/// Why a message was not sent.
+#[derive(Debug, PartialEq)]
+pub enum SendError {
+    /// It certainly did not leave (refused, or never reached the relay or gateway): try again.
+    NotSent(String),
+    /// It may have left (a timeout or a connection lost mid-way): sending again could send it
+    /// twice.
+    Uncertain(String),
+}
+
+/// Sends one SMS.
+pub async fn send(client: &reqwest::Client, config: &Config, to: &str, text: &str, id: &str) -> Result<(), SendError> {
+    use SendError::*;
+    let built = request(config, to, text, id).map_err(|e| NotSent(e.to_string()))?;
     let method = reqwest::Method::from_bytes(built.method.as_bytes())
-        .map_err(|_| format!("SWEEP_SMS_METHOD {:?} is not an HTTP method", built.method))?;
+        .map_err(|_| NotSent(format!("SWEEP_SMS_METHOD {:?} is not an HTTP method", built.method)))?;
+    let pattern = match &config.sms_accept_body {
+        Some(pattern) => Some(
+            regex::Regex::new(pattern)
+                .map_err(|e| NotSent(format!("SWEEP_SMS_ACCEPT_BODY is not a regular expression: {e}")))?,
+        ),
+        None => None,
+    };
     let mut request = client.request(method, &built.url).timeout(Duration::from_secs(15));
     if let Some((name, value)) = &built.header {
         request = request.header(name.as_str(), value.as_str());
@@ -102,17 +120,34 @@ pub async fn send(client: &reqwest::Client, config: &Config, to: &str, text: &st
     if let Some((content_type, body)) = built.body {
         request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(body);
     }
-    let response = request.send().await.map_err(|e| format!("the SMS gateway could not be reached: {e}"))?;
+    let response = request.send().await.map_err(|e| {
+        if e.is_connect() || e.is_builder() {
+            NotSent(format!("the SMS gateway could not be reached: {e}"))
+        } else {
+            Uncertain(format!("the SMS gateway did not answer in time or the connection broke: {e}"))
+        }
+    })?;
     let status = response.status().as_u16();
-    let body = response.text().await.unwrap_or_default();
+    let body = match response.text().await {
+        Ok(body) => body,
+        // The status was given, but what the gateway wrote could not be read.
+        Err(e) if pattern.is_some() => {
+            return Err(Uncertain(format!("the SMS gateway's answer could not be read: {e}")))
+        }
+        Err(_) => String::new(),
+    };
     if !status_accepted(&config.sms_accept_status, status) {
-        return Err(format!("the SMS gateway answered {status}: {}", body.chars().take(200).collect::<String>()));
+        return Err(NotSent(format!(
+            "the SMS gateway answered {status}: {}",
+            body.chars().take(200).collect::<String>()
+        )));
     }
-    if let Some(pattern) = &config.sms_accept_body {
-        let regex = regex::Regex::new(pattern)
-            .map_err(|e| format!("SWEEP_SMS_ACCEPT_BODY is not a regular expression: {e}"))?;
+    if let Some(regex) = pattern {
         if !regex.is_match(&body) {
-            return Err(format!("the SMS gateway did not accept it: {}", body.chars().take(200).collect::<String>()));
+            return Err(NotSent(format!(
+                "the SMS gateway did not accept it: {}",
+                body.chars().take(200).collect::<String>()
+            )));
         }
     }
     Ok(())

@@ -19,6 +19,15 @@ async fn read(conn: &mut sqlx::PgConnection, id: Uuid) -> ApiResult<Profile> {
     profile::find(conn, id).await?.ok_or_else(|| ApiError::not_found("volunteer"))
 }
 
+/// A profile as its volunteer sees it: without the dispatchers' notes about them.
+async fn read_own(conn: &mut sqlx::PgConnection, id: Uuid) -> ApiResult<Profile> {
+    let mut own = read(conn, id).await?;
+    own.notes = None;
+    own.vetting_note = None;
+    own.vetting_by_name = None;
+    Ok(own)
+}
+
 /// The registry: volunteers by name, filtered by a search text, a skill or vetting.
 #[utoipa::path(get, path = "/api/registry", tag = "registry", params(Filter),
     responses((status = 200, body = Vec<Profile>), (status = 403, body = crate::error::ErrorBody)))]
@@ -178,8 +187,17 @@ pub async fn import(
     })?;
     let principal = &auth.principal;
     let mut tx = state.db.begin().await?;
-    let report =
-        super::import::import(&mut tx, text, params.dry_run, principal.user_id, &principal.display_name).await?;
+    let actor = principal.actor();
+    let report = super::import::import(
+        &mut tx,
+        text,
+        params.dry_run,
+        principal.user_id,
+        &principal.display_name,
+        &actor,
+        address,
+    )
+    .await?;
     if !params.dry_run {
         AuditEvent::new("volunteer.import")
             .details(json!({ "created": report.created, "refused": report.refused.len() }))
@@ -196,7 +214,7 @@ pub async fn import(
 pub async fn my_profile(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Profile>> {
     let mut conn = state.db.acquire().await?;
     let owner = crate::tracking::field::device_owner(&mut conn, &headers).await?;
-    Ok(Json(read(&mut conn, owner.volunteer_id).await?))
+    Ok(Json(read_own(&mut conn, owner.volunteer_id).await?))
 }
 
 /// Changes the volunteer's own profile from the phone app: everything but the name, the
@@ -223,7 +241,7 @@ pub async fn update_my_profile(
     .details(json!({ "fields": fields }))
     .write(&mut *tx, &actor, address)
     .await?;
-    let changed = read(&mut tx, owner.volunteer_id).await?;
+    let changed = read_own(&mut tx, owner.volunteer_id).await?;
     tx.commit().await?;
     Ok(Json(changed))
 }

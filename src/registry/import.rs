@@ -173,6 +173,7 @@ fn read_row(line: u64, columns: &[Option<Column>], record: &csv::StringRecord) -
         equipment: (!equipment.is_empty()).then_some(equipment),
         ..Default::default()
     };
+    profile::validate(&patch).map_err(|e| refuse(e.message))?;
     Ok(Row { line, name, patch, vetting })
 }
 
@@ -184,6 +185,8 @@ pub async fn import(
     dry_run: bool,
     by: uuid::Uuid,
     by_name: &str,
+    actor: &crate::audit::Actor,
+    address: Option<std::net::IpAddr>,
 ) -> Result<ImportReport, ApiError> {
     let delimiter = {
         let first = text.lines().next().unwrap_or_default();
@@ -193,6 +196,9 @@ pub async fn import(
             b','
         }
     };
+    if text.contains('\0') {
+        return Err(ApiError::invalid("csv_invalid", "the file contains a NUL character: save it as CSV UTF-8 text"));
+    }
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -254,8 +260,18 @@ pub async fn import(
         }
         if !dry_run {
             let id = super::create(&mut *conn, &row.name, row.patch).await?;
+            crate::audit::AuditEvent::new("volunteer.create")
+                .on("user", id)
+                .details(json!({ "imported": true, "line": row.line }))
+                .write(&mut *conn, actor, address)
+                .await?;
             if row.vetting != "pending" {
                 profile::set_vetting(&mut *conn, id, row.vetting, Some("imported from CSV"), by, by_name).await?;
+                crate::audit::AuditEvent::new("volunteer.vetting")
+                    .on("user", id)
+                    .details(json!({ "from": "pending", "to": row.vetting, "note": "imported from CSV" }))
+                    .write(&mut *conn, actor, address)
+                    .await?;
             }
         }
         created += 1;

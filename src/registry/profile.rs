@@ -362,12 +362,26 @@ fn check(patch: &ProfilePatch) -> ApiResult<Checked> {
             ))
         }
     };
+    if let Some(Some(until)) = patch.muted_until {
+        let now = chrono::Utc::now();
+        if until < now - chrono::Duration::days(1) || until > now + chrono::Duration::days(366) {
+            return Err(ApiError::invalid_field("muted_until", "a time within the next year (or null: not muted)"));
+        }
+    }
     let home = match &patch.home {
         Some(Some(value)) => Some(Some(check_home(value)?)),
         Some(None) => Some(None),
         None => None,
     };
     Ok(Checked { name, phones, email, skills, vehicles, equipment, channels, quiet, home })
+}
+
+/// Checks a patch without storing it (the CSV import checks each row this way).
+pub fn validate(patch: &ProfilePatch) -> ApiResult<()> {
+    check(patch)?;
+    optional_text("call_sign", patch.call_sign.clone().flatten(), 50)?;
+    optional_text("home_label", patch.home_label.clone().flatten(), 200)?;
+    Ok(())
 }
 
 /// One volunteer's profile.

@@ -317,6 +317,13 @@ async fn an_email_call_out_arrives_once_with_a_link_that_answers_it_and_the_boar
     let anyone = reqwest::Client::new();
     let page = json_body(anyone.get(app.at(&format!("/api/answer/{token}"))).send().await.unwrap()).await;
     assert_eq!(page["alert"]["title"], "Ищем Анну, 7 лет");
+    let reads: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'alert.link_read' AND record_id = $1")
+            .bind(&alert)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(reads, 1, "a read through the link is audited");
     assert_eq!(page["volunteer"]["name"], "Вера");
     assert!(page["answer"].is_null());
     let eta = chrono::Utc::now() + chrono::Duration::minutes(90);
@@ -375,6 +382,7 @@ async fn an_email_call_out_arrives_once_with_a_link_that_answers_it_and_the_boar
     expect_error(late, StatusCode::GONE, "link_expired").await;
     let shown = json_body(anyone.get(app.at(&format!("/api/answer/{token}"))).send().await.unwrap()).await;
     assert_eq!(shown["alert"]["closed"], true);
+    assert_eq!(shown["alert"]["text"], "", "the case's details are gone once it is over");
     // One message per recipient per channel: nothing else was sent.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smtp.messages().len(), 1);
@@ -678,4 +686,86 @@ async fn quiet_hours_are_local_time_and_may_span_midnight() {
     // Quiet hours within one day: 13:00–15:00 Moscow.
     assert_eq!(until("2026-11-22T10:30:00Z", "13:00", "15:00").await.as_deref(), Some("2026-11-22T12:00:00+00:00"));
     assert_eq!(until("2026-11-22T12:00:00Z", "13:00", "15:00").await, None, "the end is not quiet");
+}
+
+#[tokio::test]
+async fn an_sms_that_may_have_left_is_never_sent_again() {
+    // A gateway that reads the request and hangs up without answering: the SMS may have left.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls = Arc::new(Mutex::new(0));
+    let counted = calls.clone();
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            *counted.lock().unwrap() += 1;
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            drop(socket);
+        }
+    });
+    let app = spawn_app_with(|c| {
+        c.sms_url = Some(format!("{url}/send?to={{to}}&text={{text}}"));
+        c.outbox_poll_ms = 200;
+    })
+    .await;
+    let dispatcher = app.logged_in(Role::Dispatcher).await;
+    registered(&app, &dispatcher, json!({"name": "Лёша", "phones": ["+79001112233"], "skills": ["diver"]})).await;
+    callout(
+        &app,
+        &dispatcher,
+        json!({"title": "Водолаз", "text": "Нужен водолаз", "channels": ["sms"], "target": {"skills": ["diver"]}}),
+    )
+    .await;
+    eventually(10, "recorded as unknown", || async { statuses(&app, "sms").await == ["unknown"] }).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(*calls.lock().unwrap(), 1, "not sent again");
+    let error: String =
+        sqlx::query_scalar("SELECT last_error FROM outbox WHERE channel = 'sms'").fetch_one(&app.db).await.unwrap();
+    assert!(error.contains("connection"), "{error}");
+}
+
+#[tokio::test]
+async fn text_the_database_cannot_store_is_refused_with_a_clear_error() {
+    let app = spawn_app().await;
+    let dispatcher = app.logged_in(Role::Dispatcher).await;
+    let nul = dispatcher
+        .post(app.at("/api/registry"))
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Bad\u0000name"}"#)
+        .send()
+        .await
+        .unwrap();
+    expect_error(nul, StatusCode::UNPROCESSABLE_ENTITY, "nul_character").await;
+    let fine = dispatcher
+        .post(app.at("/api/registry"))
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Back\\u0000slash"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fine.status(), StatusCode::CREATED, "an escaped backslash is just text");
+    let id = json_body(fine).await["id"].as_str().unwrap().to_string();
+    let far = dispatcher
+        .patch(app.at(&format!("/api/registry/{id}")))
+        .json(&json!({"muted_until": "-5000-01-01T00:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    let body = expect_error(far, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    assert_eq!(body["details"]["field"], "muted_until");
+    let long_sign = format!("call_sign,name\n{},Иван\n", "Я".repeat(60));
+    let report = json_body(
+        dispatcher
+            .post(app.at("/api/registry/import?dry_run=true"))
+            .header("content-type", "text/csv")
+            .body(long_sign)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(report["created"], 0);
+    assert_eq!(report["refused"][0]["line"], 2, "{report}");
 }

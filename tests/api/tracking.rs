@@ -322,6 +322,15 @@ pub struct Server {
     pub url: String,
 }
 
+impl Drop for Server {
+    // A test that fails half-way must not leave a server running (it would hold the test
+    // runner's output open).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start_server(database_url: &str) -> Server {
     start_server_with(database_url, &[])
 }

@@ -126,7 +126,9 @@ pub async fn handoff(
     tx.commit().await?;
     match sent {
         Ok(()) => Ok(Json(Handoff { sent_to: to.to_string(), entry })),
-        Err(MailError::Relay(error)) => Err(ApiError::new(StatusCode::BAD_GATEWAY, "smtp_failed", error)),
+        Err(error @ (MailError::Relay(_) | MailError::Uncertain(_))) => {
+            Err(ApiError::new(StatusCode::BAD_GATEWAY, "smtp_failed", error.to_string()))
+        }
         Err(error) => Err(ApiError::conflict("mail_misconfigured", error.to_string())),
     }
 }
