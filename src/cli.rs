@@ -45,6 +45,18 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Measure Sweep against baselines on this machine (use a database of its own).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+/// Benchmarks.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Fixes per second from many phones, against one INSERT per fix and against COPY.
+    Ingest(crate::bench::IngestArgs),
 }
 
 /// Account subcommands.
@@ -126,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Audit { command: AuditCommand::Verify } => {
             with_database(&config, |db| Box::pin(audit_verify(db))).await
         }
+        Command::Bench { command: BenchCommand::Ingest(args) } => crate::bench::ingest(config, args).await.map(|_| 0),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod cases;
 pub mod cli;
 pub mod config;

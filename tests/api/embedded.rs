@@ -261,3 +261,44 @@ async fn after_a_kill_9_the_next_server_adopts_the_running_cluster_and_stops_it_
     assert!(cluster_is_stopped(&data_dir), "the adopting server stopped the cluster");
     cleanup(&data_dir);
 }
+
+#[tokio::test]
+async fn the_ingest_benchmark_runs_and_prints_its_figures_beside_its_baselines() {
+    // A smoke run (a few phones for a second): the figures themselves are in docs/performance.md.
+    let db_name = crate::helpers::fresh_database().await;
+    let cluster = &crate::helpers::cluster().cluster;
+    let url = cluster.url(&db_name, sweep::db::embedded::APP_ROLE);
+    // As on an external database the server's role owns (docs/performance.md): it may create
+    // the baselines' table.
+    let mut owner = <sqlx::PgConnection as sqlx::Connection>::connect_with(
+        &cluster.connect_options(&db_name, sweep::db::embedded::SUPERUSER),
+    )
+    .await
+    .unwrap();
+    sqlx::query(&format!("GRANT CREATE ON SCHEMA public TO {}", sweep::db::embedded::APP_ROLE))
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    let output = Command::new(SWEEP)
+        .args([
+            "--database-url",
+            &url,
+            "--log-level",
+            "warn",
+            "bench",
+            "ingest",
+            "--phones",
+            "5",
+            "--seconds",
+            "1",
+            "--insert-rows",
+            "200",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    for line in ["fixes/s", "one INSERT per fix", "COPY", "resident memory"] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+}
