@@ -67,6 +67,9 @@ fn parse(text: &str) -> Result<ClientMessage, ProtocolError> {
             format!("a message may have at most {MAX_MESSAGE_BYTES} bytes; send smaller batches"),
         ));
     }
+    if crate::error::has_escaped_nul(text.as_bytes()) {
+        return Err(refusal("nul_character", "text may not contain the NUL character (\\u0000)"));
+    }
     serde_json::from_str(text)
         .map_err(|e| refusal("invalid_message", format!("not a message of protocol {PROTOCOL_VERSION}: {e}")))
 }

@@ -13,6 +13,7 @@ mod gpx;
 mod grid;
 mod handoff;
 mod helpers;
+mod hostile;
 mod ingest;
 mod live_map;
 mod matrix;
