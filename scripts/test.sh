@@ -11,6 +11,20 @@ printf '==> cargo clippy\n' >&2
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 printf '==> console tests (node --test)\n' >&2
 (cd web && npm test --silent)
+printf '==> fuzz smoke runs (cargo fuzz, 10 s a target; docs/robustness.md has the long runs)\n' >&2
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet
+# Without a sanitizer: the toolchain is stable (sanitizers need nightly); panics, aborts,
+# overflows in debug assertions and timeouts are still caught.
+fuzz_log=$(mktemp)
+(cd fuzz && for target in $(cargo fuzz list); do
+  if ! cargo fuzz run --sanitizer none "$target" -- -max_total_time=10 -seed=1 >"$fuzz_log" 2>&1; then
+    tail -40 "$fuzz_log" >&2
+    printf 'fuzz target %s failed: the input is in fuzz/artifacts/%s\n' "$target" "$target" >&2
+    exit 1
+  fi
+  printf '%s: %s\n' "$target" "$(grep -E '^Done' "$fuzz_log" | tail -1)"
+done)
+rm -f "$fuzz_log"
 printf '==> cargo test\n' >&2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
