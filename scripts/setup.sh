@@ -9,8 +9,9 @@ say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 # PostgreSQL + PostGIS for the embedded database; Chromium and its driver for browser tests;
-# aiosmtpd as the loopback SMTP server in tests; a C compiler for crates with C parts.
-packages=(postgresql-15 postgresql-15-postgis-3 chromium chromium-driver python3-aiosmtpd
+# aiosmtpd as the loopback SMTP server in tests; venv for the test tools from PyPI; a C compiler
+# for crates with C parts.
+packages=(postgresql-15 postgresql-15-postgis-3 chromium chromium-driver python3-aiosmtpd python3-venv
           ca-certificates gcc libc6-dev pkg-config util-linux)
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

@@ -11,6 +11,12 @@ printf '==> cargo clippy\n' >&2
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 printf '==> console tests (node --test)\n' >&2
 (cd web && npm test --silent)
+# Schemathesis, from PyPI, for the API-description test (tests/api/schema.rs).
+if [ ! -x .tools/venv/bin/schemathesis ]; then
+  printf '==> installing schemathesis in .tools/venv\n' >&2
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+fi
 printf '==> fuzz smoke runs (cargo fuzz, 10 s a target; docs/robustness.md has the long runs)\n' >&2
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet
 # Without a sanitizer: the toolchain is stable (sanitizers need nightly); panics, aborts,

@@ -37,8 +37,8 @@ pub struct ErrorBody {
     pub error: String,
     /// Human text saying what is wrong.
     pub message: String,
-    /// Structured details, if any.
-    #[schema(value_type = Object)]
+    /// Structured details, if any (null when there are none).
+    #[schema(value_type = Option<Object>)]
     pub details: Value,
 }
 
@@ -277,15 +277,54 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// `axum::extract::Path` whose rejections are JSON errors.
-#[derive(FromRequestParts, Debug)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
+/// `axum::extract::Path` whose rejections are JSON errors, refusing an encoded NUL (`%00`).
+#[derive(Debug)]
 pub struct Path<T>(pub T);
 
-/// `axum::extract::Query` whose rejections are JSON errors.
-#[derive(FromRequestParts, Debug)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// `axum::extract::Query` whose rejections are JSON errors, refusing an encoded NUL (`%00`).
+#[derive(Debug)]
 pub struct Query<T>(pub T);
+
+/// Whether a percent-encoded address part holds a NUL character.
+fn has_encoded_nul(text: &str) -> bool {
+    text.contains("%00")
+}
+
+fn nul_in_address() -> ApiError {
+    ApiError::bad_request("nul_character", "the address may not contain the NUL character (%00)")
+}
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        if has_encoded_nul(parts.uri.path()) {
+            return Err(nul_in_address());
+        }
+        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(Path(value))
+    }
+}
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        if parts.uri.query().is_some_and(has_encoded_nul) {
+            return Err(nul_in_address());
+        }
+        let axum::extract::Query(value) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Query(value))
+    }
+}
 
 /// Turns a unique-constraint violation into a 409 that names the field.
 pub trait ResultExt<T> {

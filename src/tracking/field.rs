@@ -2,7 +2,7 @@
 //! once, however often the phone sends it.
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use mobile_api::{FieldReport, ReportKind, MAX_REPORT_CHARS};
@@ -16,7 +16,7 @@ use super::devices::{self, DeviceOwner, TokenRefusal};
 use crate::cases::card::Point;
 use crate::cases::journal::{self, Author, EntryKind, NewEntry};
 use crate::cases::photos;
-use crate::error::{ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, Json, Query};
 use crate::state::AppState;
 
 /// Largest photo from the field.
@@ -219,10 +219,16 @@ async fn already_stored(conn: &mut PgConnection, id: Uuid, owner: &DeviceOwner) 
 pub async fn upload_photo(
     State(state): State<AppState>,
     headers: HeaderMap,
-    params: Result<Query<PhotoParams>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<PhotoParams>, ApiError>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<StoredPhoto>)> {
-    let Query(params) = params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
+    let Query(params) = params.map_err(|e| {
+        if e.code == "nul_character" {
+            e
+        } else {
+            ApiError::bad_request("invalid_parameters", e.message)
+        }
+    })?;
     let location = match (params.lat, params.lon) {
         (Some(lat), Some(lon)) => {
             let point = Point { lat, lon };

@@ -19,6 +19,7 @@ mod live_map;
 mod matrix;
 mod operations;
 mod registry;
+mod schema;
 mod sharing;
 mod sim;
 mod statistics;
