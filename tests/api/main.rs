@@ -7,6 +7,7 @@ mod cases;
 mod coverage;
 mod embedded;
 mod errors;
+mod faults;
 mod field;
 mod field_alerts;
 mod gpx;

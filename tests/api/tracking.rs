@@ -33,10 +33,15 @@ impl Phone {
     }
 
     pub async fn receive(&mut self) -> Value {
+        self.receive_within(std::time::Duration::from_secs(5)).await
+    }
+
+    /// The next message, waiting at most `wait`.
+    pub async fn receive_within(&mut self, wait: std::time::Duration) -> Value {
         loop {
-            let message = tokio::time::timeout(std::time::Duration::from_secs(5), self.socket.next())
+            let message = tokio::time::timeout(wait, self.socket.next())
                 .await
-                .expect("an answer within 5 s");
+                .unwrap_or_else(|_| panic!("an answer within {wait:?}"));
             match message.expect("the connection is open").unwrap() {
                 Message::Text(text) => return serde_json::from_str(&text).unwrap(),
                 Message::Close(_) => panic!("the server closed the connection"),
