@@ -12,7 +12,16 @@
 //!         break;
 //!     }
 //! }
-//! # let fix = unimplemented!();
+//! let fix = mobile_api::Fix {
+//!     time: chrono::Utc::now(),
+//!     lat: 56.1,
+//!     lon: 36.8,
+//!     accuracy: Some(5.0),
+//!     altitude: None,
+//!     speed: Some(1.2),
+//!     heading: None,
+//!     battery: Some(80.0),
+//! };
 //! client.push(fix);
 //! client.wait_acknowledged().await.ok();
 //! client.close().await;
