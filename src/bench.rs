@@ -322,30 +322,21 @@ fn baseline_rows(count: usize) -> Vec<(Uuid, chrono::DateTime<Utc>, f64, f64)> {
         .collect()
 }
 
-/// A plain, logged table for the baselines, made by whoever may create tables: the embedded
-/// cluster's superuser (the server's role may not), or the server's role on an external
-/// database it owns.
-async fn fresh_table(pool: &PgPool, cluster: Option<&EmbeddedCluster>) -> anyhow::Result<()> {
-    let statements = [
-        "DROP TABLE IF EXISTS bench_fixes".to_string(),
-        "CREATE TABLE bench_fixes (id bigserial PRIMARY KEY, device_id uuid NOT NULL, at timestamptz NOT NULL,
-             lat float8 NOT NULL, lon float8 NOT NULL, accuracy real, speed real, battery real)"
-            .to_string(),
-        "CREATE INDEX ON bench_fixes (device_id, at)".to_string(),
-        format!("GRANT ALL ON bench_fixes, bench_fixes_id_seq TO {}", embedded::APP_ROLE),
-    ];
+/// Runs DDL as whoever may create tables: the embedded cluster's superuser (the server's role
+/// may not), or the server's role on an external database it owns.
+async fn as_owner(pool: &PgPool, cluster: Option<&EmbeddedCluster>, statements: &[String]) -> anyhow::Result<()> {
     match cluster {
         Some(cluster) => {
             let mut owner =
                 PgConnection::connect_with(&cluster.connect_options(embedded::APP_DATABASE, embedded::SUPERUSER))
                     .await?;
-            for statement in &statements {
+            for statement in statements {
                 sqlx::query(statement).execute(&mut owner).await?;
             }
             owner.close().await?;
         }
         None => {
-            for statement in &statements[..3] {
+            for statement in statements {
                 sqlx::query(statement).execute(pool).await.context(
                     "creating the baselines' table: the database's role must be allowed to create tables (own the \
                      database), or use the embedded default",
@@ -356,20 +347,24 @@ async fn fresh_table(pool: &PgPool, cluster: Option<&EmbeddedCluster>) -> anyhow
     Ok(())
 }
 
-async fn drop_table(pool: &PgPool, cluster: Option<&EmbeddedCluster>) -> anyhow::Result<()> {
-    match cluster {
-        Some(cluster) => {
-            let mut owner =
-                PgConnection::connect_with(&cluster.connect_options(embedded::APP_DATABASE, embedded::SUPERUSER))
-                    .await?;
-            sqlx::query("DROP TABLE IF EXISTS bench_fixes").execute(&mut owner).await?;
-            owner.close().await?;
-        }
-        None => {
-            sqlx::query("DROP TABLE IF EXISTS bench_fixes").execute(pool).await?;
-        }
+/// A plain, logged table for the baselines, empty.
+async fn fresh_table(pool: &PgPool, cluster: Option<&EmbeddedCluster>) -> anyhow::Result<()> {
+    let mut statements = vec![
+        "DROP TABLE IF EXISTS bench_fixes".to_string(),
+        "CREATE TABLE bench_fixes (id bigserial PRIMARY KEY, device_id uuid NOT NULL, at timestamptz NOT NULL,
+             lat float8 NOT NULL, lon float8 NOT NULL, accuracy real, speed real, battery real)"
+            .to_string(),
+        "CREATE INDEX ON bench_fixes (device_id, at)".to_string(),
+    ];
+    // Made by the superuser, for the server's role to write.
+    if cluster.is_some() {
+        statements.push(format!("GRANT ALL ON bench_fixes, bench_fixes_id_seq TO {}", embedded::APP_ROLE));
     }
-    Ok(())
+    as_owner(pool, cluster, &statements).await
+}
+
+async fn drop_table(pool: &PgPool, cluster: Option<&EmbeddedCluster>) -> anyhow::Result<()> {
+    as_owner(pool, cluster, &["DROP TABLE IF EXISTS bench_fixes".to_string()]).await
 }
 
 /// One INSERT statement per fix, committed on its own, from 8 connections.

@@ -240,7 +240,7 @@ where
             .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
             .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"));
         if !is_json {
-            return Err(Self::rejection_content_type());
+            return Err(JsonRejection::MissingJsonContentType(Default::default()).into());
         }
         let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -258,16 +258,6 @@ where
         }
         let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
         Ok(Json(value))
-    }
-}
-
-impl<T> Json<T> {
-    fn rejection_content_type() -> ApiError {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the body must be JSON, sent with Content-Type: application/json",
-        )
     }
 }
 

@@ -146,6 +146,13 @@ pub struct AlertView {
     pub recipients: Vec<Recipient>,
 }
 
+/// Whether an arrival time is plausible: from yesterday to a week ahead, not a typo's year 3000
+/// (which could never be stored).
+pub fn eta_in_range(eta: DateTime<Utc>) -> bool {
+    let now = Utc::now();
+    eta >= now - chrono::Duration::days(1) && eta <= now + chrono::Duration::days(7)
+}
+
 /// Sends an alert to an operation's current members (or a group, or some of them). Returns its id.
 pub async fn send(conn: &mut PgConnection, operation: Uuid, alert: NewAlert, author: &Author) -> ApiResult<Uuid> {
     let text = alert.text.trim();

@@ -317,11 +317,8 @@ pub fn parse_answer(answer: &str, eta: Option<DateTime<Utc>>) -> ApiResult<mobil
         "cant" => mobile_api::Answer::Cant,
         _ => return Err(ApiError::invalid_field("answer", "going or cant")),
     };
-    if let Some(eta) = eta {
-        let now = Utc::now();
-        if eta < now - chrono::Duration::days(1) || eta > now + chrono::Duration::days(7) {
-            return Err(ApiError::invalid_field("eta", "the arrival time must be within the next week"));
-        }
+    if eta.is_some_and(|eta| !super::alert::eta_in_range(eta)) {
+        return Err(ApiError::invalid_field("eta", "the arrival time must be within the next week"));
     }
     Ok(parsed)
 }

@@ -154,7 +154,7 @@ async fn step(conn: &mut PgConnection, due: &Due, configured: &[&str]) -> anyhow
         let details = json!({ "event": "callout_escalated", "alert": due.id, "title": due.title, "step": number, "going": going,
                               "needed": due.needed, "channel": taken.channel, "resent": taken.resent,
                               "radius_km": taken.radius_km, "added": taken.added });
-        let author = Author { user_id: None, name: "Sweep".into() };
+        let author = Author::system();
         journal::append(&mut *conn, case, &author, NewEntry::system(EntryKind::AlertSent, &text, details))
             .await
             .map_err(|e| anyhow::anyhow!("the case log refused an escalation step: {}", e.message))?;

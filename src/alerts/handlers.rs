@@ -32,7 +32,7 @@ pub async fn send(
     Path(operation): Path<Uuid>,
     Json(request): Json<NewAlert>,
 ) -> ApiResult<(StatusCode, Json<AlertView>)> {
-    let author = Author { user_id: Some(auth.principal.user_id), name: auth.principal.display_name.clone() };
+    let author = Author::person(&auth.principal);
     let mut tx = state.db.begin().await?;
     let id = alert::send(&mut tx, operation, request, &author).await?;
     AuditEvent::new("alert.send")
@@ -90,7 +90,7 @@ pub async fn create_callout(
     auth: Authorized<SendAlerts>,
     Json(request): Json<NewCallout>,
 ) -> ApiResult<(StatusCode, Json<AlertView>)> {
-    let author = Author { user_id: Some(auth.principal.user_id), name: auth.principal.display_name.clone() };
+    let author = Author::person(&auth.principal);
     let mut tx = state.db.begin().await?;
     let id = callout::create(&mut tx, request, &state.config.channels(), &author).await?;
     AuditEvent::new("alert.callout").on("alert", id).write(&mut *tx, &auth.principal.actor(), address).await?;
@@ -142,7 +142,7 @@ pub async fn answer_for(
     Path(id): Path<Uuid>,
     Json(request): Json<AnswerOnBehalf>,
 ) -> ApiResult<Json<AlertView>> {
-    let author = Author { user_id: Some(auth.principal.user_id), name: auth.principal.display_name.clone() };
+    let author = Author::person(&auth.principal);
     let volunteer = request.volunteer_id;
     let mut tx = state.db.begin().await?;
     callout::answer_for(&mut tx, id, request, &author).await?;
@@ -165,7 +165,7 @@ pub async fn close(
     auth: Authorized<SendAlerts>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<AlertView>> {
-    let author = Author { user_id: Some(auth.principal.user_id), name: auth.principal.display_name.clone() };
+    let author = Author::person(&auth.principal);
     let mut tx = state.db.begin().await?;
     callout::close(&mut tx, id, &author).await?;
     AuditEvent::new("alert.close").on("alert", id).write(&mut *tx, &auth.principal.actor(), address).await?;
@@ -200,11 +200,7 @@ pub async fn orientation(
     };
     let mut conn = state.db.acquire().await?;
     let zone = params.tz.unwrap_or_else(|| "Europe/Moscow".into());
-    let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
-        .bind(&zone)
-        .fetch_one(&mut *conn)
-        .await?;
-    if !known {
+    if !crate::registry::profile::time_zone_known(&mut conn, &zone).await? {
         return Err(ApiError::invalid_field("tz", format!("{zone:?} is not a time zone")));
     }
     let record = crate::cases::card::load(&mut conn, case, false).await?.ok_or_else(|| ApiError::not_found("case"))?;

@@ -126,6 +126,11 @@ pub struct Author {
 }
 
 impl Author {
+    /// A person, as logged in.
+    pub fn person(principal: &crate::auth::Principal) -> Self {
+        Self { user_id: Some(principal.user_id), name: principal.display_name.clone() }
+    }
+
     /// Sweep itself.
     pub fn system() -> Self {
         Self { user_id: None, name: "Sweep".into() }

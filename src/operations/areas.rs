@@ -373,8 +373,7 @@ async fn poa_changed(
     let mut entry_details = details.clone();
     entry_details["event"] = json!("poa_set");
     entry_details["operation"] = json!(operation);
-    let author =
-        crate::cases::journal::Author { user_id: Some(principal.user_id), name: principal.display_name.clone() };
+    let author = crate::cases::journal::Author::person(principal);
     let entry =
         crate::cases::journal::NewEntry::system(crate::cases::journal::EntryKind::Operation, "POA", entry_details);
     crate::cases::journal::append(&mut *conn, case, &author, entry).await?;

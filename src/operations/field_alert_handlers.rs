@@ -62,7 +62,7 @@ pub async fn acknowledge(
     Path(id): Path<Uuid>,
     Json(request): Json<Acknowledgement>,
 ) -> ApiResult<Json<FieldAlert>> {
-    let author = Author { user_id: Some(auth.principal.user_id), name: auth.principal.display_name.clone() };
+    let author = Author::person(&auth.principal);
     let mut tx = state.db.begin().await?;
     field_alerts::acknowledge(&mut tx, id, request.note.as_deref(), &author).await?;
     AuditEvent::new("field_alert.acknowledge")

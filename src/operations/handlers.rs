@@ -16,10 +16,6 @@ use crate::cases::journal::Author;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::state::AppState;
 
-fn author(principal: &Principal) -> Author {
-    Author { user_id: Some(principal.user_id), name: principal.display_name.clone() }
-}
-
 /// Records a change to an operation in the audit log.
 async fn audit(
     conn: &mut sqlx::PgConnection,
@@ -67,7 +63,8 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Operation>)> {
     let mut tx = state.db.begin().await?;
     let id =
-        operation::create(&mut tx, case_id, &request.name, request.meeting_point_id, &author(&auth.principal)).await?;
+        operation::create(&mut tx, case_id, &request.name, request.meeting_point_id, &Author::person(&auth.principal))
+            .await?;
     AuditEvent::new("operation.create")
         .on("operation", id)
         .details(json!({ "case": case_id }))
@@ -136,7 +133,7 @@ pub async fn update(
                           "leader_id": patch.leader_id,
                           "sweep_width_m": patch.sweep_width_m, "max_accuracy_m": patch.max_accuracy_m,
                           "max_speed_mps": patch.max_speed_mps, "max_gap_s": patch.max_gap_s });
-    operation::update(&mut tx, id, patch, &author(&auth.principal)).await?;
+    operation::update(&mut tx, id, patch, &Author::person(&auth.principal)).await?;
     AuditEvent::new("operation.update")
         .on("operation", id)
         .details(details)
@@ -183,7 +180,7 @@ pub async fn add_group(
         request.name.as_deref(),
         request.instructions.as_deref(),
         request.radio.as_deref(),
-        &author(&auth.principal),
+        &Author::person(&auth.principal),
     )
     .await?;
     audit(&mut tx, &auth.principal, address, "operation.group", id, json!({ "group": group })).await?;
@@ -217,12 +214,12 @@ pub async fn update_group(
             request.name.as_deref(),
             request.instructions.as_deref(),
             request.radio.as_deref(),
-            &author(&auth.principal),
+            &Author::person(&auth.principal),
         )
         .await?;
     }
     if let Some(leader) = request.leader_id {
-        operation::set_leader(&mut tx, id, group, leader, &author(&auth.principal)).await?;
+        operation::set_leader(&mut tx, id, group, leader, &Author::person(&auth.principal)).await?;
     }
     audit(&mut tx, &auth.principal, address, "operation.group", id, json!({ "group": group })).await?;
     let answer = answer(&mut tx, id).await?;
@@ -251,7 +248,7 @@ pub async fn join(
     Json(request): Json<MemberRequest>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
-    operation::join(&mut tx, id, volunteer, request.group_id, &author(&auth.principal)).await?;
+    operation::join(&mut tx, id, volunteer, request.group_id, &Author::person(&auth.principal)).await?;
     let details = json!({ "volunteer": volunteer, "group": request.group_id });
     audit(&mut tx, &auth.principal, address, "operation.join", id, details).await?;
     let answer = answer(&mut tx, id).await?;
@@ -270,7 +267,7 @@ pub async fn leave(
     Path((id, volunteer)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
-    operation::leave(&mut tx, id, volunteer, &author(&auth.principal)).await?;
+    operation::leave(&mut tx, id, volunteer, &Author::person(&auth.principal)).await?;
     audit(&mut tx, &auth.principal, address, "operation.leave", id, json!({ "volunteer": volunteer })).await?;
     let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
@@ -334,8 +331,15 @@ pub async fn issue_equipment(
     Json(request): Json<NewEquipment>,
 ) -> ApiResult<(StatusCode, Json<Operation>)> {
     let mut tx = state.db.begin().await?;
-    super::equipment::issue(&mut tx, id, group, &request.item, request.quantity.unwrap_or(1), &author(&auth.principal))
-        .await?;
+    super::equipment::issue(
+        &mut tx,
+        id,
+        group,
+        &request.item,
+        request.quantity.unwrap_or(1),
+        &Author::person(&auth.principal),
+    )
+    .await?;
     let answer = answer(&mut tx, id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, answer))
@@ -350,7 +354,7 @@ pub async fn return_equipment(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Operation>> {
     let mut tx = state.db.begin().await?;
-    let operation = super::equipment::give_back(&mut tx, id, &author(&auth.principal)).await?;
+    let operation = super::equipment::give_back(&mut tx, id, &Author::person(&auth.principal)).await?;
     let answer = answer(&mut tx, operation).await?;
     tx.commit().await?;
     Ok(answer)

@@ -15,10 +15,6 @@ use crate::cases::journal::Author;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::state::AppState;
 
-fn author(principal: &Principal) -> Author {
-    Author { user_id: Some(principal.user_id), name: principal.display_name.clone() }
-}
-
 async fn answer(conn: &mut sqlx::PgConnection, id: Uuid, principal: &Principal) -> ApiResult<Json<Task>> {
     tasks::find(conn, id, &principal.language).await?.map(Json).ok_or_else(|| ApiError::not_found("task"))
 }
@@ -75,7 +71,7 @@ pub async fn create(
     Json(fields): Json<TaskFields>,
 ) -> ApiResult<(StatusCode, Json<Task>)> {
     let mut tx = state.db.begin().await?;
-    let id = tasks::create(&mut tx, operation, fields, &author(&auth.principal)).await?;
+    let id = tasks::create(&mut tx, operation, fields, &Author::person(&auth.principal)).await?;
     audit(&mut tx, &auth.principal, address, "task.create", id, json!({ "operation": operation })).await?;
     let task = answer(&mut tx, id, &auth.principal).await?;
     tx.commit().await?;
@@ -95,7 +91,7 @@ pub async fn update(
     Json(fields): Json<TaskFields>,
 ) -> ApiResult<Json<Task>> {
     let mut tx = state.db.begin().await?;
-    tasks::update(&mut tx, id, fields, &author(&auth.principal)).await?;
+    tasks::update(&mut tx, id, fields, &Author::person(&auth.principal)).await?;
     audit(&mut tx, &auth.principal, address, "task.update", id, json!({})).await?;
     let task = answer(&mut tx, id, &auth.principal).await?;
     tx.commit().await?;
@@ -126,7 +122,7 @@ pub async fn status(
     Json(change): Json<StatusChange>,
 ) -> ApiResult<Json<Task>> {
     let mut tx = state.db.begin().await?;
-    tasks::transition(&mut tx, id, change.status, change.reason.as_deref(), &author(&auth.principal)).await?;
+    tasks::transition(&mut tx, id, change.status, change.reason.as_deref(), &Author::person(&auth.principal)).await?;
     let details = json!({ "status": change.status, "reason": change.reason });
     audit(&mut tx, &auth.principal, address, "task.status", id, details).await?;
     let task = answer(&mut tx, id, &auth.principal).await?;

@@ -201,11 +201,16 @@ async fn skip_unsendable(state: &AppState) -> sqlx::Result<()> {
     )
     .fetch_all(&mut *tx)
     .await?;
-    for (alert_id, volunteer_id, channel) in skipped {
-        announce(&mut *tx, &Notice::AlertDelivery { alert_id, volunteer_id, channel, status: "skipped".into() })
-            .await?;
-    }
+    announce_status(&mut tx, skipped, "skipped").await?;
     tx.commit().await
+}
+
+/// Tells the consoles that these rows (alert, volunteer, channel) have a new status.
+async fn announce_status(conn: &mut PgConnection, rows: Vec<(Uuid, Uuid, String)>, status: &str) -> sqlx::Result<()> {
+    for (alert_id, volunteer_id, channel) in rows {
+        announce(&mut *conn, &Notice::AlertDelivery { alert_id, volunteer_id, channel, status: status.into() }).await?;
+    }
+    Ok(())
 }
 
 /// Rows left `sending` by a sender that died: they may have left, so they are not sent again.
@@ -219,10 +224,7 @@ async fn expire_leases(state: &AppState) -> sqlx::Result<()> {
     )
     .fetch_all(&mut *tx)
     .await?;
-    for (alert_id, volunteer_id, channel) in lost {
-        announce(&mut *tx, &Notice::AlertDelivery { alert_id, volunteer_id, channel, status: "unknown".into() })
-            .await?;
-    }
+    announce_status(&mut tx, lost, "unknown").await?;
     tx.commit().await
 }
 

@@ -135,7 +135,7 @@ pub async fn vetting(
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(operation) = current {
-            let author = Author { user_id: Some(principal.user_id), name: principal.display_name.clone() };
+            let author = Author::person(principal);
             crate::operations::operation::leave(&mut tx, operation, id, &author).await?;
             crate::realtime::announce(&mut *tx, &crate::realtime::Notice::OperationChanged { operation_id: operation })
                 .await?;

@@ -384,6 +384,14 @@ pub fn validate(patch: &ProfilePatch) -> ApiResult<()> {
     Ok(())
 }
 
+/// Whether PostgreSQL knows an IANA time zone by this name.
+pub async fn time_zone_known(conn: &mut PgConnection, zone: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+        .bind(zone)
+        .fetch_one(conn)
+        .await
+}
+
 /// One volunteer's profile.
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Profile>> {
     sqlx::query_as(&format!("{SELECT_PROFILE} WHERE u.id = $1")).bind(id).fetch_optional(conn).await
@@ -459,11 +467,7 @@ pub async fn update(
     let home_label = optional_text("home_label", patch.home_label.clone().flatten(), 200)?;
     let notes = optional_text("notes", patch.notes.clone().flatten(), 2000)?;
     if let Some(zone) = &patch.time_zone {
-        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
-            .bind(zone.trim())
-            .fetch_one(&mut *conn)
-            .await?;
-        if !known {
+        if !time_zone_known(conn, zone.trim()).await? {
             return Err(ApiError::invalid_field(
                 "time_zone",
                 format!("{zone:?} is not a time zone (e.g. Europe/Moscow)"),

@@ -145,6 +145,13 @@ pub enum TokenRefusal {
     AccountDisabled,
 }
 
+impl DeviceOwner {
+    /// The volunteer, as the author of what their phone writes into a case's log.
+    pub fn author(&self) -> crate::cases::journal::Author {
+        crate::cases::journal::Author { user_id: Some(self.volunteer_id), name: self.name.clone() }
+    }
+}
+
 /// Finds the device a token belongs to, and notes that it was seen.
 pub async fn authenticate(conn: &mut PgConnection, token: &str) -> sqlx::Result<Result<DeviceOwner, TokenRefusal>> {
     let found: Option<DeviceOwner> = sqlx::query_as(

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::devices::{self, DeviceOwner, TokenRefusal};
 use crate::cases::card::Point;
-use crate::cases::journal::{self, Author, EntryKind, NewEntry};
+use crate::cases::journal::{self, EntryKind, NewEntry};
 use crate::cases::photos;
 use crate::error::{ApiError, ApiResult, Json, Query};
 use crate::state::AppState;
@@ -85,10 +85,6 @@ fn entry_kind(kind: ReportKind) -> EntryKind {
     }
 }
 
-fn author(owner: &DeviceOwner) -> Author {
-    Author { user_id: Some(owner.volunteer_id), name: owner.name.clone() }
-}
-
 /// Stores a report in its case's log (once per id). Call in a transaction, committed before
 /// the report is acknowledged.
 pub async fn store_report(
@@ -119,7 +115,7 @@ pub async fn store_report(
         corrects: None,
         details: json!({ "source": "phone", "report": report.id, "written_at": report.time }),
     };
-    let entry = match journal::append(conn, case, &author(owner), entry).await {
+    let entry = match journal::append(conn, case, &owner.author(), entry).await {
         Ok(entry) => entry,
         Err(error) if error.status.is_client_error() => return Ok(Err(Refusal::new("invalid_report", error.message))),
         Err(error) => {
@@ -281,7 +277,7 @@ pub async fn upload_photo(
         corrects: None,
         details: json!({ "source": "phone", "photo": params.id, "taken_at": params.time }),
     };
-    let entry = journal::append(&mut tx, case, &author(&owner), entry).await?;
+    let entry = journal::append(&mut tx, case, &owner.author(), entry).await?;
     sqlx::query(
         "INSERT INTO field_photos (id, case_id, volunteer_id, device_id, entry_id, content_type, bytes, thumbnail, sha256,
                                    width, height, taken_at, location)

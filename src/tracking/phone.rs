@@ -226,10 +226,8 @@ async fn alert_answer(
     answer: Option<(mobile_api::Answer, Option<chrono::DateTime<Utc>>)>,
 ) -> Option<ServerMessage> {
     let is_answer = answer.is_some();
-    // An arrival time is today or within the week, not a typo's year 3000 (which could never be stored).
     if let Some((_, Some(eta))) = answer {
-        let now = Utc::now();
-        if eta < now - chrono::Duration::days(1) || eta > now + chrono::Duration::days(7) {
+        if !crate::alerts::alert::eta_in_range(eta) {
             return Some(refusal_for("invalid_eta", "the arrival time must be within the next week", alert));
         }
     }
@@ -287,7 +285,7 @@ async fn task_status(state: &AppState, owner: &DeviceOwner, report: mobile_api::
                 "only the leader of the task's group reports its progress".to_string(),
             )));
         }
-        let author = crate::cases::journal::Author { user_id: Some(owner.volunteer_id), name: owner.name.clone() };
+        let author = owner.author();
         match tasks::transition(&mut tx, report.task_id, to, report.reason.as_deref(), &author).await {
             Ok(()) => {
                 tx.commit().await?;

@@ -7,13 +7,13 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::author;
 use crate::audit::AuditEvent;
 use crate::auth::{Authorized, ClientAddress};
 use crate::cases::access::Reader;
 use crate::cases::card::{CardFields, CardPatch};
 use crate::cases::casework::{self, Case, Place, PlaceFields, Transition, UrgencyOverride};
 use crate::cases::checklists::{self, Task, TaskChange};
+use crate::cases::journal::Author;
 use crate::cases::lists::{self, CaseFilter, CaseSummary, SimilarCase, SimilarQuery};
 use crate::cases::policy::{OverrideUrgency, ReadCases, SeeCaseWork, WorkCases};
 use crate::cases::reports::{self, Report, ReportFilter};
@@ -104,7 +104,7 @@ pub async fn create(
     Json(fields): Json<CardFields>,
 ) -> ApiResult<(StatusCode, Json<Case>)> {
     let mut tx = state.db.begin().await?;
-    let id = casework::open(&mut tx, fields, &author(&auth.principal), state.config.map_center.1).await?;
+    let id = casework::open(&mut tx, fields, &Author::person(&auth.principal), state.config.map_center.1).await?;
     AuditEvent::new("case.create").on("case", id).write(&mut *tx, &auth.principal.actor(), address).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(casework::view(&mut *state.db.acquire().await?, id).await?)))
@@ -122,7 +122,8 @@ pub async fn update(
     Json(patch): Json<CardPatch>,
 ) -> ApiResult<Json<Case>> {
     let mut tx = state.db.begin().await?;
-    let changed = casework::change(&mut tx, id, patch, &author(&auth.principal), state.config.map_center.1).await?;
+    let changed =
+        casework::change(&mut tx, id, patch, &Author::person(&auth.principal), state.config.map_center.1).await?;
     let event = (!changed.is_empty()).then(|| AuditEvent::new("case.update").details(json!({ "fields": changed })));
     commit_and_view(&state, tx, id, event, &auth.principal, address).await
 }
@@ -141,7 +142,7 @@ pub async fn transition(
     let event =
         AuditEvent::new("case.transition").details(json!({ "to": transition.to, "outcome": transition.outcome }));
     let mut tx = state.db.begin().await?;
-    casework::transition(&mut tx, id, transition, &author(&auth.principal)).await?;
+    casework::transition(&mut tx, id, transition, &Author::person(&auth.principal)).await?;
     commit_and_view(&state, tx, id, Some(event), &auth.principal, address).await
 }
 
@@ -158,7 +159,7 @@ pub async fn set_urgency(
 ) -> ApiResult<Json<Case>> {
     let event = AuditEvent::new("case.urgency").details(json!({ "class": change.class, "reason": change.reason }));
     let mut tx = state.db.begin().await?;
-    casework::override_urgency(&mut tx, id, change, &author(&auth.principal)).await?;
+    casework::override_urgency(&mut tx, id, change, &Author::person(&auth.principal)).await?;
     commit_and_view(&state, tx, id, Some(event), &auth.principal, address).await
 }
 
@@ -190,7 +191,7 @@ pub async fn add_place(
     Json(fields): Json<PlaceFields>,
 ) -> ApiResult<(StatusCode, Json<Place>)> {
     let mut tx = state.db.begin().await?;
-    let place = casework::add_place(&mut tx, id, fields, &author(&auth.principal)).await?;
+    let place = casework::add_place(&mut tx, id, fields, &Author::person(&auth.principal)).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(place)))
 }
@@ -207,7 +208,7 @@ pub async fn update_place(
     Json(fields): Json<PlaceFields>,
 ) -> ApiResult<Json<Place>> {
     let mut tx = state.db.begin().await?;
-    let place = casework::change_place(&mut tx, id, place_id, fields, &author(&auth.principal)).await?;
+    let place = casework::change_place(&mut tx, id, place_id, fields, &Author::person(&auth.principal)).await?;
     tx.commit().await?;
     Ok(Json(place))
 }
@@ -224,7 +225,7 @@ pub async fn update_task(
     Json(change): Json<TaskChange>,
 ) -> ApiResult<Json<Task>> {
     let mut tx = state.db.begin().await?;
-    let task = checklists::change_task(&mut tx, id, task_id, change, &author(&auth.principal)).await?;
+    let task = checklists::change_task(&mut tx, id, task_id, change, &Author::person(&auth.principal)).await?;
     tx.commit().await?;
     Ok(Json(task))
 }

@@ -7,11 +7,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::author;
 use crate::audit::AuditEvent;
 use crate::auth::{Authorized, ClientAddress};
 use crate::cases::casework;
 use crate::cases::handoff::{self, Service};
+use crate::cases::journal::Author;
 use crate::cases::journal::{self, Entry, EntryKind, NewEntry};
 use crate::cases::policy::WorkCases;
 use crate::error::{ApiError, ApiResult, Json, Path};
@@ -87,7 +87,7 @@ pub async fn handoff(
     journal::append(
         &mut tx,
         id,
-        &author(&auth.principal),
+        &Author::person(&auth.principal),
         NewEntry::system(EntryKind::Handoff, sending, attempt.clone()),
     )
     .await?;
@@ -114,7 +114,7 @@ pub async fn handoff(
     let entry = journal::append(
         &mut tx,
         id,
-        &author(&auth.principal),
+        &Author::person(&auth.principal),
         NewEntry::system(EntryKind::Handoff, text, details.clone()),
     )
     .await?;

@@ -7,11 +7,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::author;
 use crate::audit::AuditEvent;
 use crate::auth::{Authorized, ClientAddress};
 use crate::cases::access::Reader;
 use crate::cases::card::Point;
+use crate::cases::journal::Author;
 use crate::cases::journal::{self, Entry, EntryKind, NewEntry};
 use crate::cases::policy::{ReadCases, WriteJournal};
 use crate::cases::redaction;
@@ -99,7 +99,7 @@ pub async fn add(
         corrects: request.corrects,
         details: json!({}),
     };
-    let entry = journal::append(&mut tx, id, &author(&auth.principal), entry).await?;
+    let entry = journal::append(&mut tx, id, &Author::person(&auth.principal), entry).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }

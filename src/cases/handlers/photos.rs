@@ -7,10 +7,10 @@ use axum::response::IntoResponse;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::author;
 use crate::audit::AuditEvent;
 use crate::auth::{Authorized, ClientAddress};
 use crate::cases::access::Reader;
+use crate::cases::journal::Author;
 use crate::cases::journal::{self, EntryKind, NewEntry};
 use crate::cases::photos::{self, Photo};
 use crate::cases::policy::{ReadCases, WorkCases};
@@ -42,7 +42,7 @@ pub async fn upload(
         journal::append(
             &mut tx,
             id,
-            &author(&auth.principal),
+            &Author::person(&auth.principal),
             NewEntry::system(EntryKind::CardUpdate, "+ photo", details),
         )
         .await?;
@@ -155,8 +155,13 @@ pub async fn withdraw(
     let mut tx = state.db.begin().await?;
     photos::withdraw(&mut tx, id, photo, auth.principal.user_id).await?;
     let details = json!({ "event": "photo_withdrawn", "photo": photo });
-    journal::append(&mut tx, id, &author(&auth.principal), NewEntry::system(EntryKind::CardUpdate, "− photo", details))
-        .await?;
+    journal::append(
+        &mut tx,
+        id,
+        &Author::person(&auth.principal),
+        NewEntry::system(EntryKind::CardUpdate, "− photo", details),
+    )
+    .await?;
     AuditEvent::new("case.photo_withdraw")
         .on("case", id)
         .details(json!({ "photo": photo }))

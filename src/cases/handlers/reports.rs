@@ -7,11 +7,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::author;
 use crate::audit::AuditEvent;
 use crate::auth::{Authorized, ClientAddress};
 use crate::cases::card::CardFields;
 use crate::cases::casework::{self, Case};
+use crate::cases::journal::Author;
 use crate::cases::journal::{self, EntryKind, NewEntry};
 use crate::cases::policy::HandleReports;
 use crate::cases::reports::{self, NewReport, Report, ReportClosing, ReportFilter};
@@ -141,7 +141,7 @@ pub async fn link(
     journal::append(
         &mut tx,
         link.case_id,
-        &author(&auth.principal),
+        &Author::person(&auth.principal),
         NewEntry::system(EntryKind::Call, text.trim_end_matches(": "), details),
     )
     .await?;
@@ -165,7 +165,7 @@ pub async fn to_case(
     Path(id): Path<Uuid>,
     Json(fields): Json<CardFields>,
 ) -> ApiResult<(StatusCode, Json<Case>)> {
-    let writer = author(&auth.principal);
+    let writer = Author::person(&auth.principal);
     let mut tx = state.db.begin().await?;
     let case_id = casework::open(&mut tx, fields, &writer, state.config.map_center.1).await?;
     let report =
