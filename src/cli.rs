@@ -57,6 +57,11 @@ pub enum Command {
 pub enum BenchCommand {
     /// Fixes per second from many phones, against one INSERT per fix and against COPY.
     Ingest(crate::bench::IngestArgs),
+    /// Phone → console time on the live map, against the acknowledgement and a polling map.
+    Latency(crate::bench::LatencyArgs),
+    /// Coverage of a large operation (full and incremental) against the straightforward query,
+    /// and a console's start on it.
+    Coverage(crate::bench::CoverageArgs),
 }
 
 /// Account subcommands.
@@ -138,7 +143,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Audit { command: AuditCommand::Verify } => {
             with_database(&config, |db| Box::pin(audit_verify(db))).await
         }
-        Command::Bench { command: BenchCommand::Ingest(args) } => crate::bench::ingest(config, args).await.map(|_| 0),
+        Command::Bench { command } => {
+            match command {
+                BenchCommand::Ingest(args) => crate::bench::ingest::ingest(config, args).await,
+                BenchCommand::Latency(args) => crate::bench::latency::latency(config, args).await,
+                BenchCommand::Coverage(args) => crate::bench::coverage::coverage(config, args).await,
+            }?;
+            Ok(0)
+        }
     }
 }
 
@@ -151,7 +163,17 @@ async fn with_database(config: &Config, job: impl for<'a> FnOnce(&'a sqlx::PgPoo
     result
 }
 
+/// Every phone and console is a socket: a team's server needs more than the usual 1024
+/// descriptors, so the soft limit is raised to the hard one.
+pub fn raise_file_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}
+
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    raise_file_limit();
     if config.stale_after_s >= config.offline_after_s {
         bail!(
             "--stale-after-s ({}) must be shorter than --offline-after-s ({}): a volunteer is stale before offline",

@@ -155,6 +155,7 @@ pub async fn serve(
         tokio::spawn(operations::coverage::run(state.clone(), state.shutdown.subscribe())),
         tokio::spawn(operations::field_alerts::run(state.clone(), state.shutdown.subscribe())),
         tokio::spawn(outbox::run(state.clone(), state.shutdown.subscribe())),
+        tokio::spawn(tracking::writer::run(state.clone(), state.shutdown.subscribe())),
     ];
     let stop = state.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();

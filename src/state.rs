@@ -27,6 +27,8 @@ pub struct App {
     pub shutdown: tokio::sync::watch::Sender<bool>,
     /// Wakes this instance's outbox senders (something was queued).
     pub outbox_wake: tokio::sync::Notify,
+    /// Phones' batches waiting to be committed together.
+    pub batches: crate::tracking::writer::Queue,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             hub,
             shutdown,
             outbox_wake: tokio::sync::Notify::new(),
+            batches: Default::default(),
         }))
     }
 }

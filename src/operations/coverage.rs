@@ -177,18 +177,21 @@ pub async fn recompute(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result
     Ok(())
 }
 
-/// Inside the transaction that stores a chunk: queues it for the coverage of every operation
+/// Inside the transaction that stores chunks: queues each for the coverage of every operation
 /// its volunteer was in while it was recorded.
-pub async fn queue(conn: &mut PgConnection, chunk: i64) -> sqlx::Result<()> {
+pub async fn queue(conn: &mut PgConnection, chunks: &[i64]) -> sqlx::Result<()> {
+    if chunks.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO coverage_queue (operation_id, chunk_id)
          SELECT DISTINCT m.operation_id, c.id
          FROM track_chunks c JOIN operation_members m ON m.volunteer_id = c.volunteer_id
               AND m.joined_at <= c.last_at AND coalesce(m.left_at, 'infinity') >= c.first_at
-         WHERE c.id = $1
+         WHERE c.id = ANY($1)
          ON CONFLICT DO NOTHING",
     )
-    .bind(chunk)
+    .bind(chunks)
     .execute(conn)
     .await?;
     Ok(())

@@ -127,6 +127,20 @@ pub async fn announce<'e>(executor: impl PgExecutor<'e>, notice: &Notice) -> sql
     Ok(())
 }
 
+/// Announces `notices` at once, as part of the caller's transaction (see [`announce`]).
+pub async fn announce_many<'e>(executor: impl PgExecutor<'e>, notices: &[Notice]) -> sqlx::Result<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let payloads: Vec<String> = notices.iter().map(|n| serde_json::to_string(n).expect("notices serialise")).collect();
+    sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS u(p, n) ORDER BY n")
+        .bind(CHANNEL)
+        .bind(payloads)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
 /// Who may receive a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {

@@ -53,7 +53,11 @@ pub async fn live(
         }
     }
     let principal = auth.principal;
-    Ok(upgrade.max_message_size(64 * 1024).on_upgrade(move |socket| run(state, principal, socket)))
+    Ok(upgrade
+        .max_message_size(64 * 1024)
+        .read_buffer_size(super::SOCKET_BUFFER_BYTES)
+        .write_buffer_size(super::SOCKET_BUFFER_BYTES)
+        .on_upgrade(move |socket| run(state, principal, socket)))
 }
 
 async fn send_json(socket: &mut WebSocket, message: &Value) -> bool {

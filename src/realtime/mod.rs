@@ -10,7 +10,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
 
-pub use hub::{announce, listen, Audience, Hub, LiveMessage, Notice, PhoneEvent, PositionUpdate};
+/// Each WebSocket's read and write buffers, bytes. The library's default (128 KiB each, the
+/// read one allocated up front) would take a quarter of a gigabyte for 2,000 phones; messages
+/// are small, and a bigger one grows its buffer while it is read.
+pub const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
+
+pub use hub::{announce, announce_many, listen, Audience, Hub, LiveMessage, Notice, PhoneEvent, PositionUpdate};
 
 /// The routes of this capability.
 pub fn router() -> OpenApiRouter<AppState> {

@@ -51,6 +51,14 @@ fn back_message(volunteer: Uuid, name: &str, fix: &Fix) -> Value {
             "lat": fix.lat, "lon": fix.lon })
 }
 
+/// The notice that tells the other instances about a stored batch, and whether it brings the
+/// volunteer back (for [`publish`]).
+pub fn batch_notice(state: &AppState, chunk: &NewChunk, fixes: &[Fix]) -> (Notice, bool) {
+    let newest = fixes.iter().map(|f| f.time).max().expect("a batch has fixes");
+    let back = chunk.brings_back(newest, offline_after(state));
+    (Notice::Positions { chunk_id: chunk.id, origin: state.hub.instance, back }, back)
+}
+
 /// Inside the transaction that stores a batch: tells the other instances about it. Returns
 /// whether it brings the volunteer back (for [`publish`]).
 pub async fn announce_batch(
@@ -59,9 +67,8 @@ pub async fn announce_batch(
     chunk: &NewChunk,
     fixes: &[Fix],
 ) -> sqlx::Result<bool> {
-    let newest = fixes.iter().map(|f| f.time).max().expect("a batch has fixes");
-    let back = chunk.brings_back(newest, offline_after(state));
-    announce(conn, &Notice::Positions { chunk_id: chunk.id, origin: state.hub.instance, back }).await?;
+    let (notice, back) = batch_notice(state, chunk, fixes);
+    announce(conn, &notice).await?;
     Ok(back)
 }
 

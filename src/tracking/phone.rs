@@ -15,7 +15,7 @@ use mobile_api::{
 use super::devices::{self, DeviceOwner, TokenRefusal};
 use super::field;
 use super::live;
-use super::store::{self, Origin, Source, Stored};
+use super::writer::{self, Outcome};
 use crate::realtime::PhoneEvent;
 use crate::state::AppState;
 
@@ -31,7 +31,12 @@ const HARD_LIMIT: usize = 4 * 1024 * 1024;
 #[utoipa::path(get, path = "/mobile/v1/ws", tag = "tracking", security(()),
     responses((status = 101, description = "switching to the phone protocol"), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn phone_socket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.max_message_size(HARD_LIMIT).max_frame_size(HARD_LIMIT).on_upgrade(move |socket| run(state, socket))
+    upgrade
+        .max_message_size(HARD_LIMIT)
+        .max_frame_size(HARD_LIMIT)
+        .read_buffer_size(crate::realtime::SOCKET_BUFFER_BYTES)
+        .write_buffer_size(crate::realtime::SOCKET_BUFFER_BYTES)
+        .on_upgrade(move |socket| run(state, socket))
 }
 
 async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
@@ -407,76 +412,28 @@ async fn greet(state: &AppState, socket: &mut WebSocket) -> Option<DeviceOwner> 
     send(socket, &welcome).await.then_some(owner)
 }
 
-/// Stores a batch and answers `ack` once committed, or the refusal.
-const DEVICE_REVOKED: &str = "device_revoked";
-const CONSENT_WITHDRAWN: &str = "tracking_consent_withdrawn";
-
+/// Stores a batch (with the batches of other phones that arrive meanwhile) and answers `ack`
+/// once committed, or the refusal.
 async fn positions(state: &AppState, owner: &DeviceOwner, batch: PositionBatch) -> ServerMessage {
     if let Err(problem) = batch.check(Utc::now()) {
         return error(problem.code, problem.message, Some(batch.seq), false);
     }
-    let stored = async {
-        let mut tx = state.db.begin().await?;
-        // The device may have been revoked, or its volunteer disabled, since the hello.
-        // …or its volunteer withdrawn their consent to tracking.
-        let live: Option<(bool, bool)> = sqlx::query_as(
-            "SELECT d.revoked_at IS NULL AND u.disabled_at IS NULL,
-                    coalesce(p.tracking_consent_withdrawn_at > coalesce(p.tracking_consent_at, '-infinity'), false)
-             FROM devices d JOIN users u ON u.id = d.user_id LEFT JOIN volunteer_profiles p ON p.user_id = u.id
-             WHERE d.id = $1 FOR SHARE OF d",
-        )
-        .bind(owner.device_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match live {
-            Some((true, false)) => {}
-            Some((true, true)) => return Ok(Err(CONSENT_WITHDRAWN)),
-            _ => return Ok(Err(DEVICE_REVOKED)),
-        }
-        // Heard from: a reconnect soon after is not "the app was opened" news.
-        sqlx::query("UPDATE devices SET last_seen_at = now() WHERE id = $1")
-            .bind(owner.device_id)
-            .execute(&mut *tx)
-            .await?;
-        let stored = store::store(
-            &mut tx,
-            owner.volunteer_id,
-            Origin::Device(owner.device_id),
-            Source::App,
-            Some(batch.seq),
-            &batch.fixes,
-        )
-        .await?;
-        let back = match &stored {
-            Stored::New(chunk) => live::announce_batch(&mut tx, state, chunk, &batch.fixes).await?,
-            Stored::Replay => false,
-        };
-        tx.commit().await?;
-        if let Stored::New(chunk) = &stored {
-            live::publish(state, owner.volunteer_id, &owner.name, &batch.fixes, chunk, Source::App, back);
-        }
-        Ok::<_, sqlx::Error>(Ok(stored))
-    }
-    .await;
-    match stored {
-        Ok(Ok(_)) => ServerMessage::Ack { seq: batch.seq },
-        Ok(Err(DEVICE_REVOKED)) => {
+    match writer::submit(state, owner, batch.seq, batch.fixes).await {
+        Ok(Outcome::Stored) => ServerMessage::Ack { seq: batch.seq },
+        Ok(Outcome::DeviceRevoked) => {
             error("device_revoked", "this device was revoked; ask the dispatcher for a new link", Some(batch.seq), true)
         }
-        Ok(Err(_)) => error(
+        Ok(Outcome::ConsentWithdrawn) => error(
             "tracking_consent_withdrawn",
             "consent to location tracking was withdrawn: positions are not accepted until it is given again",
             Some(batch.seq),
             false,
         ),
-        Err(db_error) => {
-            tracing::warn!(error = ?db_error, seq = batch.seq, "a batch could not be stored");
-            error(
-                "storage_unavailable",
-                "the batch could not be stored now; keep it and send it again",
-                Some(batch.seq),
-                false,
-            )
-        }
+        Err(writer::Unavailable) => error(
+            "storage_unavailable",
+            "the batch could not be stored now; keep it and send it again",
+            Some(batch.seq),
+            false,
+        ),
     }
 }

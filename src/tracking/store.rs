@@ -71,6 +71,21 @@ pub enum Origin {
     Import(Uuid),
 }
 
+/// A checked batch of fixes to store.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    /// Whose fixes they are.
+    pub volunteer: Uuid,
+    /// Where they came from.
+    pub origin: Origin,
+    /// Which protocol brought them.
+    pub source: Source,
+    /// The phone protocol's batch number (`None` for single fixes and imports).
+    pub seq: Option<u64>,
+    /// The fixes (at least one), in any order.
+    pub fixes: &'a [Fix],
+}
+
 /// Stores a checked batch of fixes as one chunk (sorted by time) and moves the volunteer's
 /// last position forward if the batch is newer. Call inside the transaction that is committed
 /// before the batch is acknowledged.
@@ -82,74 +97,146 @@ pub async fn store(
     seq: Option<u64>,
     fixes: &[Fix],
 ) -> sqlx::Result<Stored> {
+    let stored = store_many(conn, &[Batch { volunteer, origin, source, seq, fixes }]).await?;
+    Ok(stored[0])
+}
+
+/// Stores batches together, each as one chunk, in a fixed number of statements whatever their
+/// number (the group commit of concurrent batches): a batch already stored (a replay, also one
+/// twice in `batches`) is [`Stored::Replay`]. Each volunteer's last position moves to their
+/// newest new fix, and each new chunk is queued for coverage. Answers in the order of `batches`.
+pub async fn store_many(conn: &mut PgConnection, batches: &[Batch<'_>]) -> sqlx::Result<Vec<Stored>> {
     // Callers check batches hold fixes; an empty one writes nothing rather than failing.
-    if fixes.is_empty() {
-        return Ok(Stored::Replay);
+    let wanted: Vec<usize> = (0..batches.len()).filter(|i| !batches[*i].fixes.is_empty()).collect();
+    let mut stored = vec![Stored::Replay; batches.len()];
+    if wanted.is_empty() {
+        return Ok(stored);
     }
-    let (device, import) = match origin {
-        Origin::Device(id) => (Some(id), None),
-        Origin::Import(id) => (None, Some(id)),
+    // Ids are drawn first, so each inserted row is known by the batch it came from.
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT nextval('track_chunks_id_seq') FROM generate_series(1, $1)")
+        .bind(wanted.len() as i32)
+        .fetch_all(&mut *conn)
+        .await?;
+    let sorted: Vec<Vec<&Fix>> = wanted
+        .iter()
+        .map(|i| {
+            let mut fixes: Vec<&Fix> = batches[*i].fixes.iter().collect();
+            fixes.sort_by_key(|f| f.time);
+            fixes
+        })
+        .collect();
+    let per_fix = |get: &dyn Fn(&Fix) -> Option<f32>| -> Vec<Option<f32>> {
+        sorted.iter().flat_map(|fixes| fixes.iter().map(|f| get(f))).collect()
     };
-    let mut sorted: Vec<&Fix> = fixes.iter().collect();
-    sorted.sort_by_key(|f| f.time);
-    let column = |get: fn(&Fix) -> Option<f32>| sorted.iter().map(|f| get(f)).collect::<Vec<Option<f32>>>();
-    let times: Vec<f64> = sorted.iter().map(|f| f.time.timestamp_micros() as f64 / 1e6).collect();
-    let lats: Vec<f64> = sorted.iter().map(|f| f.lat).collect();
-    let lons: Vec<f64> = sorted.iter().map(|f| f.lon).collect();
-    let id: Option<i64> = sqlx::query_scalar(
-        "WITH f AS (SELECT * FROM unnest($5::float8[], $6::float8[], $7::float8[]) WITH ORDINALITY AS f(t, lat, lon, n))
-         INSERT INTO track_chunks (volunteer_id, device_id, gpx_import_id, source, seq, first_at, last_at, fix_count, fixes,
-                                   accuracy, altitude, speed, heading, battery)
-         SELECT $1, $2, $13, $3, $4, to_timestamp(min(t)), to_timestamp(max(t)), count(*),
-                CASE WHEN count(*) = 1 THEN ST_SetSRID(ST_MakePointM(min(lon), min(lat), min(t)), 4326)
-                     ELSE ST_SetSRID(ST_MakeLine(array_agg(ST_MakePointM(lon, lat, t) ORDER BY n)), 4326) END,
-                $8, $9, $10, $11, $12
-         FROM f
+    let of: Vec<i64> = sorted.iter().zip(&ids).flat_map(|(fixes, id)| fixes.iter().map(move |_| *id)).collect();
+    let times: Vec<f64> =
+        sorted.iter().flat_map(|fixes| fixes.iter().map(|f| f.time.timestamp_micros() as f64 / 1e6)).collect();
+    let lats: Vec<f64> = sorted.iter().flat_map(|fixes| fixes.iter().map(|f| f.lat)).collect();
+    let lons: Vec<f64> = sorted.iter().flat_map(|fixes| fixes.iter().map(|f| f.lon)).collect();
+    let (mut devices, mut imports, mut volunteers, mut sources, mut seqs) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in &wanted {
+        let batch = &batches[*i];
+        let (device, import) = match batch.origin {
+            Origin::Device(id) => (Some(id), None),
+            Origin::Import(id) => (None, Some(id)),
+        };
+        devices.push(device);
+        imports.push(import);
+        volunteers.push(batch.volunteer);
+        sources.push(batch.source.as_str());
+        seqs.push(batch.seq.map(|s| s as i64));
+    }
+    let inserted: Vec<i64> = sqlx::query_scalar(
+        "WITH f AS (SELECT * FROM unnest($1::int8[], $2::float8[], $3::float8[], $4::float8[], $5::real[], $6::real[],
+                                         $7::real[], $8::real[], $9::real[])
+                                  WITH ORDINALITY AS f(k, t, lat, lon, accuracy, altitude, speed, heading, battery, n)),
+              b AS (SELECT * FROM unnest($10::int8[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::int8[])
+                                  WITH ORDINALITY AS b(k, volunteer, device, import, source, seq, o))
+         INSERT INTO track_chunks (id, volunteer_id, device_id, gpx_import_id, source, seq, first_at, last_at, fix_count,
+                                   fixes, accuracy, altitude, speed, heading, battery)
+         SELECT b.k, b.volunteer, b.device, b.import, b.source, b.seq, to_timestamp(min(f.t)), to_timestamp(max(f.t)),
+                count(*),
+                CASE WHEN count(*) = 1 THEN ST_SetSRID(ST_MakePointM(min(f.lon), min(f.lat), min(f.t)), 4326)
+                     ELSE ST_SetSRID(ST_MakeLine(array_agg(ST_MakePointM(f.lon, f.lat, f.t) ORDER BY f.n)), 4326) END,
+                array_agg(f.accuracy ORDER BY f.n), array_agg(f.altitude ORDER BY f.n), array_agg(f.speed ORDER BY f.n),
+                array_agg(f.heading ORDER BY f.n), array_agg(f.battery ORDER BY f.n)
+         FROM b JOIN f ON f.k = b.k
+         GROUP BY b.k, b.volunteer, b.device, b.import, b.source, b.seq, b.o
+         ORDER BY b.o
          ON CONFLICT DO NOTHING
          RETURNING id",
     )
-    .bind(volunteer)
-    .bind(device)
-    .bind(source.as_str())
-    .bind(seq.map(|s| s as i64))
+    .bind(&of)
     .bind(&times)
     .bind(&lats)
     .bind(&lons)
-    .bind(column(|f| f.accuracy))
-    .bind(column(|f| f.altitude))
-    .bind(column(|f| f.speed))
-    .bind(column(|f| f.heading))
-    .bind(column(|f| f.battery))
-    .bind(import)
-    .fetch_optional(&mut *conn)
+    .bind(per_fix(&|f| f.accuracy))
+    .bind(per_fix(&|f| f.altitude))
+    .bind(per_fix(&|f| f.speed))
+    .bind(per_fix(&|f| f.heading))
+    .bind(per_fix(&|f| f.battery))
+    .bind(&ids)
+    .bind(&volunteers)
+    .bind(&devices)
+    .bind(&imports)
+    .bind(&sources)
+    .bind(&seqs)
+    .fetch_all(&mut *conn)
     .await?;
-    let Some(id) = id else { return Ok(Stored::Replay) };
-    let last = sorted.last().expect("a batch has fixes");
-    // The CTE reads the row as it was before the upsert; no row comes back when the batch is
-    // older than the last position.
-    let moved: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
-        "WITH before AS (SELECT at FROM last_positions WHERE volunteer_id = $1)
-         INSERT INTO last_positions (volunteer_id, device_id, at, point, accuracy, speed, heading, battery, source)
-         VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint($5, $4), 4326), $6, $7, $8, $9, $10)
+    let inserted: std::collections::HashSet<i64> = inserted.into_iter().collect();
+    // Each volunteer's newest new fix moves their last position (once per volunteer, in a fixed
+    // order so concurrent groups take the rows' locks alike).
+    let mut newest: std::collections::BTreeMap<Uuid, usize> = std::collections::BTreeMap::new();
+    for (n, id) in ids.iter().enumerate() {
+        if !inserted.contains(id) {
+            continue;
+        }
+        let last = sorted[n].last().expect("a batch has fixes").time;
+        let volunteer = batches[wanted[n]].volunteer;
+        if newest.get(&volunteer).is_none_or(|m| sorted[*m].last().expect("fixes").time < last) {
+            newest.insert(volunteer, n);
+        }
+    }
+    let last_of = |n: &usize| *sorted[*n].last().expect("a batch has fixes");
+    let candidates: Vec<usize> = newest.values().copied().collect();
+    let moved: Vec<(Uuid, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "WITH before AS (SELECT volunteer_id, at FROM last_positions WHERE volunteer_id = ANY($1))
+         INSERT INTO last_positions AS p (volunteer_id, device_id, at, point, accuracy, speed, heading, battery, source)
+         SELECT v, d, a, ST_SetSRID(ST_MakePoint(lon, lat), 4326), acc, sp, hd, bt, src
+         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[], $7::real[],
+                     $8::real[], $9::real[], $10::text[]) AS u(v, d, a, lat, lon, acc, sp, hd, bt, src)
          ON CONFLICT (volunteer_id) DO UPDATE SET
              device_id = EXCLUDED.device_id, at = EXCLUDED.at, received_at = now(), point = EXCLUDED.point,
              accuracy = EXCLUDED.accuracy, speed = EXCLUDED.speed, heading = EXCLUDED.heading,
              battery = EXCLUDED.battery, source = EXCLUDED.source
-         WHERE last_positions.at < EXCLUDED.at
-         RETURNING (SELECT at FROM before)",
+         WHERE p.at < EXCLUDED.at
+         RETURNING p.volunteer_id, (SELECT b.at FROM before b WHERE b.volunteer_id = p.volunteer_id)",
     )
-    .bind(volunteer)
-    .bind(device)
-    .bind(last.time)
-    .bind(last.lat)
-    .bind(last.lon)
-    .bind(last.accuracy)
-    .bind(last.speed)
-    .bind(last.heading)
-    .bind(last.battery)
-    .bind(source.as_str())
-    .fetch_optional(&mut *conn)
+    .bind(candidates.iter().map(|n| batches[wanted[*n]].volunteer).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| devices[*n]).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| last_of(n).time).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| last_of(n).lat).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| last_of(n).lon).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| last_of(n).accuracy).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| last_of(n).speed).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| last_of(n).heading).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| last_of(n).battery).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|n| sources[*n]).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
     .await?;
-    crate::operations::coverage::queue(conn, id).await?;
-    Ok(Stored::New(NewChunk { id, newest: moved.is_some(), previous: moved.flatten() }))
+    let moved: std::collections::HashMap<Uuid, Option<DateTime<Utc>>> = moved.into_iter().collect();
+    let new_ids: Vec<i64> = ids.iter().copied().filter(|id| inserted.contains(id)).collect();
+    crate::operations::coverage::queue(conn, &new_ids).await?;
+    for (n, id) in ids.iter().enumerate() {
+        if !inserted.contains(id) {
+            continue;
+        }
+        let volunteer = batches[wanted[n]].volunteer;
+        let is_newest = newest.get(&volunteer) == Some(&n);
+        let previous = if is_newest { moved.get(&volunteer) } else { None };
+        stored[wanted[n]] =
+            Stored::New(NewChunk { id: *id, newest: previous.is_some(), previous: previous.copied().flatten() });
+    }
+    Ok(stored)
 }

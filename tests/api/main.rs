@@ -17,6 +17,7 @@ mod helpers;
 mod hostile;
 mod ingest;
 mod live_map;
+mod load;
 mod matrix;
 mod operations;
 mod registry;
