@@ -144,10 +144,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             with_database(&config, |db| Box::pin(audit_verify(db))).await
         }
         Command::Bench { command } => {
+            use crate::bench::{coverage, ingest, latency, on_database};
             match command {
-                BenchCommand::Ingest(args) => crate::bench::ingest::ingest(config, args).await,
-                BenchCommand::Latency(args) => crate::bench::latency::latency(config, args).await,
-                BenchCommand::Coverage(args) => crate::bench::coverage::coverage(config, args).await,
+                BenchCommand::Ingest(args) => {
+                    on_database(&config, async |db| ingest::ingest(db, &config, args).await).await
+                }
+                BenchCommand::Latency(args) => {
+                    on_database(&config, async |db| latency::latency(db, &config, args).await).await
+                }
+                BenchCommand::Coverage(args) => {
+                    on_database(&config, async |db| coverage::coverage(db, &config, args).await).await
+                }
             }?;
             Ok(0)
         }

@@ -21,12 +21,9 @@ use sqlx::PgPool;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use super::{
-    connect_console, connect_phones, next_json, quantile, refuse_real_accounts, staff, volunteers, ServerProcess,
-    Socket,
-};
+use super::{connect_console, connect_phones, next_json, quantile, staff, volunteers, ServerProcess, Socket};
 use crate::config::Config;
-use crate::db::{Database, Usage};
+use crate::db::Database;
 
 /// What `sweep bench coverage` runs.
 #[derive(clap::Args, Debug, Clone)]
@@ -57,14 +54,11 @@ const METRES_PER_DEGREE: f64 = 111_320.0;
 const FIXES_PER_CHUNK: usize = 24;
 
 /// Runs the coverage and console-start benchmarks and prints their figures.
-pub async fn coverage(config: Config, args: CoverageArgs) -> anyhow::Result<()> {
+pub async fn coverage(db: &Database, config: &Config, args: CoverageArgs) -> anyhow::Result<()> {
     if args.squares < 4 || args.volunteers == 0 || args.hours <= 0.0 || args.every_s == 0 || args.rounds == 0 {
         bail!("--squares at least 4; --volunteers, --hours, --every-s and --rounds above 0");
     }
-    crate::cli::raise_file_limit();
-    let db = Database::open(&config, Usage::Command).await?;
     let pool = db.pool.clone();
-    refuse_real_accounts(&pool).await?;
     println!("setting up {} volunteers and a coordinator…", args.volunteers);
     let volunteers = volunteers(&pool, args.volunteers).await?;
     let coordinator = staff(&pool, "coordinator", 1).await?.remove(0);
@@ -82,6 +76,12 @@ pub async fn coverage(config: Config, args: CoverageArgs) -> anyhow::Result<()> 
     .bind(operation)
     .fetch_one(&pool)
     .await?;
+    // In it since before the tracks begin.
+    sqlx::query("UPDATE operation_members SET joined_at = now() - make_interval(hours => $2) WHERE operation_id = $1")
+        .bind(operation)
+        .bind(args.hours.ceil() as i32 + 1)
+        .execute(&pool)
+        .await?;
     let end = Utc::now() - chrono::Duration::minutes(10);
     println!(
         "generating {:.0} h of tracks for {} volunteers, a fix every {} s…",
@@ -121,7 +121,6 @@ pub async fn coverage(config: Config, args: CoverageArgs) -> anyhow::Result<()> 
         incremental(&pool, &server, operation, &volunteers, Tracks { walkers, end }, &area, &args).await?;
     let rss = server.resident_mib();
     drop(server);
-    db.close().await;
 
     println!();
     println!(
@@ -353,11 +352,14 @@ async fn generate_tracks(
         sqlx::query(
             "WITH f AS (SELECT * FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[]) AS f(k, t, lat, lon)),
                   k AS (SELECT * FROM unnest($5::int[], $6::uuid[], $7::uuid[], $8::bigint[]) AS k(k, volunteer, device, seq))
-             INSERT INTO track_chunks (volunteer_id, device_id, source, seq, first_at, last_at, fix_count, fixes, accuracy)
+             INSERT INTO track_chunks (volunteer_id, device_id, source, seq, first_at, last_at, fix_count, fixes, accuracy,
+                                       altitude, speed, heading, battery)
              SELECT k.volunteer, k.device, 'app', k.seq, to_timestamp(min(f.t)), to_timestamp(max(f.t)), count(*),
                     CASE WHEN count(*) = 1 THEN ST_SetSRID(ST_MakePointM(min(f.lon), min(f.lat), min(f.t)), 4326)
                          ELSE ST_SetSRID(ST_MakeLine(array_agg(ST_MakePointM(f.lon, f.lat, f.t) ORDER BY f.t)), 4326) END,
-                    array_fill(5::real, ARRAY[count(*)::int])
+                    array_fill(5::real, ARRAY[count(*)::int]), array_fill(NULL::real, ARRAY[count(*)::int]),
+                    array_fill(1.2::real, ARRAY[count(*)::int]), array_fill(NULL::real, ARRAY[count(*)::int]),
+                    array_fill(NULL::real, ARRAY[count(*)::int])
              FROM k JOIN f USING (k) GROUP BY k.k, k.volunteer, k.device, k.seq",
         )
         .bind(&of)
@@ -374,7 +376,8 @@ async fn generate_tracks(
     }
     sqlx::query(
         "INSERT INTO last_positions (volunteer_id, device_id, at, point, accuracy, source)
-         SELECT DISTINCT ON (volunteer_id) volunteer_id, device_id, last_at, ST_Force2D(ST_EndPoint(fixes)), 5, 'app'
+         SELECT DISTINCT ON (volunteer_id) volunteer_id, device_id, last_at,
+                CASE WHEN fix_count = 1 THEN ST_Force2D(fixes) ELSE ST_Force2D(ST_EndPoint(fixes)) END, 5, 'app'
          FROM track_chunks WHERE volunteer_id = ANY($1) ORDER BY volunteer_id, last_at DESC
          ON CONFLICT (volunteer_id) DO UPDATE SET device_id = EXCLUDED.device_id, at = EXCLUDED.at,
              point = EXCLUDED.point, accuracy = EXCLUDED.accuracy, source = EXCLUDED.source",

@@ -16,10 +16,10 @@ use sqlx::PgPool;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use super::{as_owner, connect_phones, next_json, refuse_real_accounts, volunteers, ServerProcess, Socket};
+use super::{as_owner, connect_phones, next_json, volunteers, ServerProcess, Socket};
 use crate::config::Config;
 use crate::db::embedded::{self, EmbeddedCluster};
-use crate::db::{Database, Usage};
+use crate::db::Database;
 
 /// What `sweep bench ingest` runs.
 #[derive(clap::Args, Debug, Clone)]
@@ -43,14 +43,11 @@ pub struct IngestArgs {
 }
 
 /// Runs the ingest benchmark and prints its figures.
-pub async fn ingest(config: Config, args: IngestArgs) -> anyhow::Result<()> {
+pub async fn ingest(db: &Database, config: &Config, args: IngestArgs) -> anyhow::Result<()> {
     if args.phones == 0 || args.batch == 0 || args.batch > mobile_api::MAX_FIXES_PER_BATCH || args.window == 0 {
         bail!("--phones and --window must be at least 1, --batch 1 to {}", mobile_api::MAX_FIXES_PER_BATCH);
     }
-    crate::cli::raise_file_limit();
-    let db = Database::open(&config, Usage::Command).await?;
     let pool = db.pool.clone();
-    refuse_real_accounts(&pool).await?;
     println!("setting up {} volunteers with a device each…", args.phones);
     let volunteers = volunteers(&pool, args.phones).await?;
     let server = ServerProcess::start(&db, &config).await?;
@@ -113,7 +110,6 @@ pub async fn ingest(config: Config, args: IngestArgs) -> anyhow::Result<()> {
     let insert_rate = one_insert_per_fix(&pool, cluster, &rows[..rows.len().min(args.insert_rows)]).await?;
     let copy_rate = copy(&pool, cluster, &rows).await?;
     drop_table(&pool, cluster).await?;
-    db.close().await;
 
     println!();
     println!(

@@ -16,11 +16,10 @@ use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 use super::{
-    connect_console, connect_phones, next_json, next_text, quantile, refuse_real_accounts, staff, volunteers,
-    ServerProcess, Socket,
+    connect_console, connect_phones, next_json, next_text, quantile, staff, volunteers, ServerProcess, Socket,
 };
 use crate::config::Config;
-use crate::db::{Database, Usage};
+use crate::db::Database;
 
 /// What `sweep bench latency` runs.
 #[derive(clap::Args, Debug, Clone)]
@@ -53,14 +52,11 @@ impl Samples {
 }
 
 /// Runs the latency benchmark and prints its figures.
-pub async fn latency(config: Config, args: LatencyArgs) -> anyhow::Result<()> {
+pub async fn latency(db: &Database, config: &Config, args: LatencyArgs) -> anyhow::Result<()> {
     if args.phones == 0 || args.consoles == 0 || args.seconds == 0 {
         bail!("--phones, --consoles and --seconds must be at least 1");
     }
-    crate::cli::raise_file_limit();
-    let db = Database::open(&config, Usage::Command).await?;
     let pool = db.pool.clone();
-    refuse_real_accounts(&pool).await?;
     println!("setting up {} volunteers and {} dispatchers…", args.phones, args.consoles);
     let volunteers = volunteers(&pool, args.phones).await?;
     let dispatchers = staff(&pool, "dispatcher", args.consoles).await?;
@@ -126,7 +122,6 @@ pub async fn latency(config: Config, args: LatencyArgs) -> anyhow::Result<()> {
     }
     let rss_peak = server.peak_mib();
     drop(server);
-    db.close().await;
 
     let (live, acks, polled) = (live.sorted(), acks.sorted(), polled.sorted());
     let expected = args.phones as u64 * args.seconds * args.consoles as u64;

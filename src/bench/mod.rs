@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::auth::secret::{hash_secret, new_secret};
 use crate::config::Config;
 use crate::db::embedded::{self, EmbeddedCluster};
-use crate::db::Database;
+use crate::db::{Database, Usage};
 
 pub use coverage::CoverageArgs;
 pub use ingest::IngestArgs;
@@ -34,6 +34,22 @@ pub use latency::LatencyArgs;
 
 /// Every account a benchmark makes has a login that starts so.
 const LOGIN_PREFIX: &str = "bench-";
+
+/// Opens the benchmark's database (refusing a team's), runs `bench` on it and closes it,
+/// whatever happened.
+pub async fn on_database(
+    config: &Config,
+    bench: impl AsyncFnOnce(&Database) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    crate::cli::raise_file_limit();
+    let db = Database::open(config, Usage::Command).await?;
+    let result = match refuse_real_accounts(&db.pool).await {
+        Ok(()) => bench(&db).await,
+        Err(error) => Err(error),
+    };
+    db.close().await;
+    result
+}
 
 /// A benchmark writes accounts: never into a team's database.
 async fn refuse_real_accounts(pool: &PgPool) -> anyhow::Result<()> {

@@ -29,51 +29,63 @@ members AS (
     FROM operation_members WHERE operation_id = $1),
 fixes AS (
     SELECT m.volunteer_id, m.group_id, ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t,
-           c.accuracy[coalesce(d.path[1], 1)] AS accuracy
+           c.accuracy[coalesce(d.path[1], 1)] AS accuracy, true AS new, false AS pending
     FROM members m
     JOIN track_chunks c ON c.volunteer_id = m.volunteer_id AND c.last_at >= m.joined_at AND c.first_at <= m.left_at,
          ST_DumpPoints(c.fixes) d
     WHERE ST_M(d.geom) BETWEEN extract(epoch FROM m.joined_at) AND extract(epoch FROM m.left_at))";
 
-/// The fixes of one chunk ($2), with the volunteer's fix just before it and just after it (so
-/// the segments joining it to the rest of the track are counted). Parameters: $1 the operation.
+/// The fixes of a set of chunks ($2, an array), marked `new`, with each chunk's fix just before
+/// it and just after it among the volunteer's other chunks (so the segments joining them to the
+/// rest of the track are counted), marked `pending` if their chunk still waits in the queue: a
+/// segment to a pending chunk is counted when that chunk is applied, so each is counted once.
+/// Parameters: $1 the operation.
 const CHUNK_FIXES: &str = "
-chunk AS (SELECT volunteer_id, first_at, last_at FROM track_chunks WHERE id = $2),
+chunk AS (SELECT id, volunteer_id, first_at, last_at FROM track_chunks WHERE id = ANY($2)),
+gap AS (SELECT make_interval(secs => max_gap_s) AS gap FROM operations WHERE id = $1),
 members AS (
     SELECT m.volunteer_id, m.group_id, m.joined_at, coalesce(m.left_at, 'infinity') AS left_at
-    FROM operation_members m, chunk k WHERE m.operation_id = $1 AND m.volunteer_id = k.volunteer_id),
+    FROM operation_members m WHERE m.operation_id = $1 AND m.volunteer_id IN (SELECT volunteer_id FROM chunk)),
 own AS (
-    SELECT ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t, c.accuracy[coalesce(d.path[1], 1)] AS accuracy
-    FROM track_chunks c, ST_DumpPoints(c.fixes) d WHERE c.id = $2),
-neighbours AS (
-    SELECT ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t, c.accuracy[coalesce(d.path[1], 1)] AS accuracy,
-           ST_M(d.geom) < extract(epoch FROM k.first_at) AS earlier
-    FROM chunk k
-    JOIN track_chunks c ON c.volunteer_id = k.volunteer_id AND c.id <> $2
-         AND c.last_at >= k.first_at - make_interval(secs => (SELECT max_gap_s FROM operations WHERE id = $1))
-         AND c.first_at <= k.last_at + make_interval(secs => (SELECT max_gap_s FROM operations WHERE id = $1)),
-         ST_DumpPoints(c.fixes) d
-    WHERE ST_M(d.geom) < extract(epoch FROM k.first_at) OR ST_M(d.geom) > extract(epoch FROM k.last_at)),
-before AS (SELECT pt, t, accuracy FROM neighbours WHERE earlier ORDER BY t DESC LIMIT 1),
-after AS (SELECT pt, t, accuracy FROM neighbours WHERE NOT earlier ORDER BY t LIMIT 1),
+    SELECT c.volunteer_id, ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t, c.accuracy[coalesce(d.path[1], 1)] AS accuracy,
+           true AS new, false AS pending
+    FROM track_chunks c, ST_DumpPoints(c.fixes) d WHERE c.id = ANY($2)),
+edges AS (
+    SELECT k.volunteer_id, e.pt, e.t, e.accuracy, false AS new,
+           EXISTS (SELECT 1 FROM coverage_queue q WHERE q.operation_id = $1 AND q.chunk_id = e.id) AS pending
+    FROM chunk k CROSS JOIN gap,
+    LATERAL (
+        (SELECT c.id, ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t, c.accuracy[coalesce(d.path[1], 1)] AS accuracy
+         FROM track_chunks c, ST_DumpPoints(c.fixes) d
+         WHERE c.volunteer_id = k.volunteer_id AND c.id <> ALL($2)
+           AND c.last_at >= k.first_at - gap.gap AND c.first_at < k.first_at
+           AND ST_M(d.geom) < extract(epoch FROM k.first_at)
+         ORDER BY 3 DESC LIMIT 1)
+        UNION ALL
+        (SELECT c.id, ST_Force2D(d.geom) AS pt, ST_M(d.geom) AS t, c.accuracy[coalesce(d.path[1], 1)] AS accuracy
+         FROM track_chunks c, ST_DumpPoints(c.fixes) d
+         WHERE c.volunteer_id = k.volunteer_id AND c.id <> ALL($2)
+           AND c.first_at <= k.last_at + gap.gap AND c.last_at > k.last_at
+           AND ST_M(d.geom) > extract(epoch FROM k.last_at)
+         ORDER BY 3 LIMIT 1)) e),
 fixes AS (
-    SELECT m.volunteer_id, m.group_id, p.pt, p.t, p.accuracy
-    FROM (SELECT * FROM own UNION ALL SELECT * FROM before UNION ALL SELECT * FROM after) p
-    JOIN members m ON p.t BETWEEN extract(epoch FROM m.joined_at) AND extract(epoch FROM m.left_at))";
+    SELECT DISTINCT ON (p.volunteer_id, p.t) m.volunteer_id, m.group_id, p.pt, p.t, p.accuracy, p.new, p.pending
+    FROM (SELECT * FROM own UNION ALL SELECT * FROM edges) p
+    JOIN members m ON m.volunteer_id = p.volunteer_id
+         AND p.t BETWEEN extract(epoch FROM m.joined_at) AND extract(epoch FROM m.left_at)
+    ORDER BY p.volunteer_id, p.t, p.new DESC)";
 
-/// The counted segments of `fixes` (columns volunteer_id, group_id, pt, t, accuracy), in the
-/// projection of each square near them. Parameters: $1 the operation.
+/// The counted segments of `fixes` (columns volunteer_id, group_id, pt, t, accuracy, new,
+/// pending) that have a new end and no pending one, in the projection of each square near
+/// them. Parameters: $1 the operation.
 fn pieces(fixes: &str) -> String {
     format!(
         "op AS (SELECT id, sweep_width_m AS w, max_accuracy_m, max_speed_mps, max_gap_s FROM operations WHERE id = $1),
-cells AS (
-    SELECT c.id, c.geom, c.geom_utm, c.area_m2, g.srid
-    FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
-    WHERE a.operation_id = $1 AND g.replaced_at IS NULL AND c.retired_at IS NULL),
 {fixes},
 ordered AS (
     SELECT f.*, lag(pt) OVER w AS prev_pt, lag(t) OVER w AS prev_t, lag(accuracy) OVER w AS prev_accuracy,
-           lag(group_id) OVER w AS prev_group
+           lag(group_id) OVER w AS prev_group, lag(new) OVER w AS prev_new,
+           lag(pending) OVER w AS prev_pending
     FROM fixes f WINDOW w AS (PARTITION BY volunteer_id ORDER BY t)),
 segments AS (
     SELECT o.volunteer_id, o.group_id, k.id AS task_id, coalesce(k.sweep_width_m, op.w) AS w,
@@ -86,15 +98,24 @@ segments AS (
           AND extract(epoch FROM t.started_at) <= o.prev_t
           AND o.t <= extract(epoch FROM coalesce(t.finished_at, 'infinity'))
         ORDER BY t.started_at DESC LIMIT 1) k ON true
-    WHERE o.prev_pt IS NOT NULL AND o.t > o.prev_t AND o.t - o.prev_t <= op.max_gap_s
+    WHERE o.prev_pt IS NOT NULL AND o.t > o.prev_t AND o.t - o.prev_t <= op.max_gap_s AND (o.new OR o.prev_new)
+      AND NOT (o.pending OR o.prev_pending)
       AND o.group_id IS NOT DISTINCT FROM o.prev_group
       AND coalesce(o.accuracy, 0) <= op.max_accuracy_m AND coalesce(o.prev_accuracy, 0) <= op.max_accuracy_m
       AND ST_Distance(o.prev_pt::geography, o.pt::geography) / (o.t - o.prev_t) <= op.max_speed_mps),
-pieces AS (
+-- Each segment looks up the squares near it through their spatial index, whatever the
+-- planner estimates of the segments' number (OFFSET 0 keeps the lookup from being flattened
+-- into a join it might turn inside out: every square against every segment).
+pieces AS MATERIALIZED (
     SELECT c.id AS cell_id, c.geom_utm, c.area_m2, s.volunteer_id, s.group_id, s.task_id, s.t0, s.t1, s.w,
            ST_Transform(ST_SetSRID(s.line, 4326), c.srid) AS line_utm
     FROM segments s
-    JOIN cells c ON c.geom && ST_Expand(ST_SetSRID(s.line, 4326), s.w / 50000.0))"
+    CROSS JOIN LATERAL (
+        SELECT c.id, c.geom_utm, c.area_m2, g.srid
+        FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
+        WHERE c.geom && ST_Expand(ST_SetSRID(s.line, 4326), s.w / 50000.0)
+          AND a.operation_id = $1 AND g.replaced_at IS NULL AND c.retired_at IS NULL
+        OFFSET 0) c)"
     )
 }
 
@@ -197,48 +218,54 @@ pub async fn queue(conn: &mut PgConnection, chunks: &[i64]) -> sqlx::Result<()> 
     Ok(())
 }
 
-/// Adds one chunk to an operation's coverage: only the squares its segments touch change. A
+/// Adds chunks to an operation's coverage: only the squares their segments touch change. A
 /// late chunk that falls inside a stretch already joined by a straight line (a short gap that
 /// was bridged) replaces that line, which cannot be taken out of the swept union: then the
 /// operation is recomputed.
-async fn apply(conn: &mut PgConnection, operation: Uuid, chunk: i64) -> sqlx::Result<()> {
-    let bridged: Option<bool> = sqlx::query_scalar(
-        "WITH k AS (SELECT volunteer_id, first_at, last_at FROM track_chunks WHERE id = $2),
-         gap AS (SELECT max_gap_s FROM operations WHERE id = $1),
-         before AS (SELECT max(c.last_at) AS at FROM track_chunks c, k
-                    WHERE c.volunteer_id = k.volunteer_id AND c.id <> $2 AND c.last_at < k.first_at),
-         after AS (SELECT min(c.first_at) AS at FROM track_chunks c, k
-                   WHERE c.volunteer_id = k.volunteer_id AND c.id <> $2 AND c.first_at > k.last_at)
-         SELECT extract(epoch FROM after.at - before.at) <= gap.max_gap_s FROM before, after, gap",
+async fn apply(conn: &mut PgConnection, operation: Uuid, chunks: &[i64]) -> sqlx::Result<()> {
+    let bridged: bool = sqlx::query_scalar(
+        "WITH gap AS (SELECT max_gap_s FROM operations WHERE id = $1)
+         SELECT coalesce(bool_or(extract(epoch FROM after.at - before.at) <= gap.max_gap_s), false)
+         FROM track_chunks k CROSS JOIN gap,
+         LATERAL (SELECT max(c.last_at) AS at FROM track_chunks c
+                  WHERE c.volunteer_id = k.volunteer_id AND c.id <> ALL($2) AND c.last_at < k.first_at) before,
+         LATERAL (SELECT min(c.first_at) AS at FROM track_chunks c
+                  WHERE c.volunteer_id = k.volunteer_id AND c.id <> ALL($2) AND c.first_at > k.last_at) after
+         WHERE k.id = ANY($2)",
     )
     .bind(operation)
-    .bind(chunk)
-    .fetch_optional(&mut *conn)
-    .await?
-    .flatten();
-    if bridged == Some(true) {
+    .bind(chunks)
+    .fetch_one(&mut *conn)
+    .await?;
+    if bridged {
         return recompute(conn, operation).await;
     }
     let pieces = pieces(CHUNK_FIXES);
-    sqlx::query(&sorties_sql(&pieces, true)).bind(operation).bind(chunk).execute(&mut *conn).await?;
-    sqlx::query(&swept_sql(&pieces, true)).bind(operation).bind(chunk).execute(&mut *conn).await?;
+    sqlx::query(&sorties_sql(&pieces, true)).bind(operation).bind(chunks).execute(&mut *conn).await?;
+    sqlx::query(&swept_sql(&pieces, true)).bind(operation).bind(chunks).execute(&mut *conn).await?;
     Ok(())
 }
 
-/// Applies queued chunks (at most `limit`), each in its own transaction with the deletion of its
-/// queue row. Returns the operations whose coverage changed.
+/// Applies queued chunks (at most `limit`), an operation's at a time: those queued for it are
+/// applied together in one transaction with the deletion of their queue rows. Returns the
+/// operations whose coverage changed.
 pub async fn apply_queued(db: &sqlx::PgPool, limit: i64) -> sqlx::Result<Vec<Uuid>> {
     let mut changed = Vec::new();
-    for _ in 0..limit {
+    let mut left = limit;
+    while left > 0 {
         let mut tx = db.begin().await?;
-        let next: Option<(Uuid, i64)> = sqlx::query_as(
-            "SELECT operation_id, chunk_id FROM coverage_queue ORDER BY queued_at, chunk_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        let next: Vec<(Uuid, i64)> = sqlx::query_as(
+            "SELECT operation_id, chunk_id FROM coverage_queue
+             WHERE operation_id = (SELECT operation_id FROM coverage_queue ORDER BY queued_at, chunk_id LIMIT 1)
+             ORDER BY queued_at, chunk_id LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
-        .fetch_optional(&mut *tx)
+        .bind(left)
+        .fetch_all(&mut *tx)
         .await?;
-        let Some((operation, chunk)) = next else { break };
-        // A recompute of the operation holds its lock and will delete this row: leave it (waiting
-        // here while holding the row would deadlock with the recompute's delete).
+        let Some((operation, _)) = next.first().copied() else { break };
+        left -= next.len() as i64;
+        // A recompute of the operation holds its lock and will delete these rows: leave them
+        // (waiting here while holding the rows would deadlock with the recompute's delete).
         let ours: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended('coverage:' || $1::text, 0))")
                 .bind(operation)
@@ -248,21 +275,22 @@ pub async fn apply_queued(db: &sqlx::PgPool, limit: i64) -> sqlx::Result<Vec<Uui
             tx.rollback().await?;
             break;
         }
-        // A recompute may have taken it meanwhile.
-        let still: bool =
-            sqlx::query_scalar("DELETE FROM coverage_queue WHERE operation_id = $1 AND chunk_id = $2 RETURNING true")
-                .bind(operation)
-                .bind(chunk)
-                .fetch_optional(&mut *tx)
-                .await?
-                .unwrap_or(false);
-        if still {
-            apply(&mut tx, operation, chunk).await?;
+        // A recompute may have taken some meanwhile.
+        let ids: Vec<i64> = next.iter().map(|(_, chunk)| *chunk).collect();
+        let still: Vec<i64> = sqlx::query_scalar(
+            "DELETE FROM coverage_queue WHERE operation_id = $1 AND chunk_id = ANY($2) RETURNING chunk_id",
+        )
+        .bind(operation)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !still.is_empty() {
+            apply(&mut tx, operation, &still).await?;
             crate::realtime::announce(&mut *tx, &crate::realtime::Notice::CoverageChanged { operation_id: operation })
                 .await?;
         }
         tx.commit().await?;
-        if still && !changed.contains(&operation) {
+        if !still.is_empty() && !changed.contains(&operation) {
             changed.push(operation);
         }
     }
