@@ -62,7 +62,7 @@ pub async fn coverage(db: &Database, config: &Config, args: CoverageArgs) -> any
     println!("setting up {} volunteers and a coordinator…", args.volunteers);
     let volunteers = volunteers(&pool, args.volunteers).await?;
     let coordinator = staff(&pool, "coordinator", 1).await?.remove(0);
-    let server = ServerProcess::start(&db, &config).await?;
+    let server = ServerProcess::start(db, config).await?;
     let api = Api::new(&server, &coordinator)?;
 
     let side = (args.squares as f64).sqrt().ceil() as usize;

@@ -50,7 +50,7 @@ pub async fn ingest(db: &Database, config: &Config, args: IngestArgs) -> anyhow:
     let pool = db.pool.clone();
     println!("setting up {} volunteers with a device each…", args.phones);
     let volunteers = volunteers(&pool, args.phones).await?;
-    let server = ServerProcess::start(&db, &config).await?;
+    let server = ServerProcess::start(db, config).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_idle = server.resident_mib();
 

@@ -60,7 +60,7 @@ pub async fn latency(db: &Database, config: &Config, args: LatencyArgs) -> anyho
     println!("setting up {} volunteers and {} dispatchers…", args.phones, args.consoles);
     let volunteers = volunteers(&pool, args.phones).await?;
     let dispatchers = staff(&pool, "dispatcher", args.consoles).await?;
-    let server = ServerProcess::start(&db, &config).await?;
+    let server = ServerProcess::start(db, config).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_idle = server.resident_mib();
 
