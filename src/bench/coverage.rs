@@ -82,7 +82,8 @@ pub async fn coverage(db: &Database, config: &Config, args: CoverageArgs) -> any
         .bind(args.hours.ceil() as i32 + 1)
         .execute(&pool)
         .await?;
-    let end = Utc::now() - chrono::Duration::minutes(10);
+    // Tracks up to now: a console opening during the search gets their last hour.
+    let end = Utc::now() - chrono::Duration::seconds(30);
     println!(
         "generating {:.0} h of tracks for {} volunteers, a fix every {} s…",
         args.hours, args.volunteers, args.every_s
@@ -95,6 +96,12 @@ pub async fn coverage(db: &Database, config: &Config, args: CoverageArgs) -> any
     .bind(operation)
     .fetch_one(&pool)
     .await?;
+
+    println!("console start…");
+    let (start_ms, snapshot_bytes, squares_bytes) = console_start(&server, &api, &coordinator, operation).await?;
+    let started = Instant::now();
+    let export_bytes = api.get_bytes(&format!("/api/operations/{operation}/export")).await?;
+    let export_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     println!("full recompute…");
     let started = Instant::now();
@@ -109,12 +116,6 @@ pub async fn coverage(db: &Database, config: &Config, args: CoverageArgs) -> any
     let naive = naive(&pool, operation, args.baseline_timeout_s).await?;
     let naive_s = started.elapsed().as_secs_f64();
     let difference = naive.as_ref().map(|naive| largest_difference(&covered, naive));
-
-    println!("console start…");
-    let (start_ms, snapshot_bytes, squares_bytes) = console_start(&server, &api, &coordinator, operation).await?;
-    let started = Instant::now();
-    let export_bytes = api.get_bytes(&format!("/api/operations/{operation}/export")).await?;
-    let export_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     println!("incremental: {} seconds of fixes…", args.rounds);
     let (per_round, per_round_total) =

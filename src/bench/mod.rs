@@ -261,7 +261,13 @@ async fn connect_console(server: &ServerProcess, token: &str) -> anyhow::Result<
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = server.ws_url("/api/live").into_client_request()?;
     request.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.context("opening the live channel")?;
+    // A snapshot of a large operation can be bigger than the library's default limit (16 MiB).
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(256 << 20))
+        .max_frame_size(Some(256 << 20));
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+        .await
+        .context("opening the live channel")?;
     let hello = next_json(&mut socket).await?;
     if hello["type"] != "hello" {
         bail!("the live channel did not say hello: {hello}");

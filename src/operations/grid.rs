@@ -150,10 +150,12 @@ pub async fn generate(conn: &mut PgConnection, area: Uuid, cell_size_m: i32, by:
     .bind(top_j)
     .execute(&mut *conn)
     .await?;
+    // The squares are drawn once (MATERIALIZED), not again for each square checked.
     sqlx::query(&format!(
-        "UPDATE grid_cells c SET retired_at = now()
+        "WITH s AS MATERIALIZED ({squares}), kept AS (SELECT i, j FROM s WHERE ST_Area(clipped) >= 1)
+         UPDATE grid_cells c SET retired_at = now()
          WHERE c.grid_id = $4 AND c.retired_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM ({squares}) s WHERE s.i = c.i AND s.j = c.j AND ST_Area(s.clipped) >= 1)"
+           AND NOT EXISTS (SELECT 1 FROM kept WHERE kept.i = c.i AND kept.j = c.j)"
     ))
     .bind(area)
     .bind(grid_srid)

@@ -204,6 +204,11 @@ impl Watch {
 
 /// How far back the team-wide map looks for volunteers.
 const TEAM_WINDOW_HOURS: i32 = 12;
+/// A snapshot's tracks have every fix of the last this many seconds…
+const SNAPSHOT_FULL_S: f64 = 600.0;
+/// …and, before that, one fix per this many seconds: an hour of 500 volunteers' tracks at a fix
+/// every 5 s would be 18 MB; thinned, the console opens in a fraction of a second.
+const SNAPSHOT_STEP_S: f64 = 30.0;
 
 /// The snapshot a console gets when it starts watching (or falls behind): `map.snapshot`.
 pub async fn snapshot(
@@ -230,9 +235,15 @@ pub async fn snapshot(
                     c.accuracy[coalesce(d.path[1], 1)] AS accuracy
              FROM track_chunks c, ST_DumpPoints(c.fixes) d
              WHERE c.volunteer_id = ANY($1) AND c.last_at > now() - make_interval(mins => $2)),
+         kept AS (
+             SELECT DISTINCT ON (volunteer_id, CASE WHEN t > extract(epoch FROM now()) - $3 THEN t ELSE floor(t / $4) END) *
+             FROM points WHERE t > extract(epoch FROM now() - make_interval(mins => $2))
+             ORDER BY volunteer_id, CASE WHEN t > extract(epoch FROM now()) - $3 THEN t ELSE floor(t / $4) END, t DESC),
          tracks AS (
-             SELECT volunteer_id, json_agg(json_build_array(lon, lat, t, accuracy) ORDER BY t) AS track
-             FROM points WHERE t > extract(epoch FROM now() - make_interval(mins => $2)) GROUP BY volunteer_id)
+             SELECT volunteer_id,
+                    json_agg(json_build_array(round(lon::numeric, 7), round(lat::numeric, 7), round(t::numeric, 3), accuracy)
+                             ORDER BY t) AS track
+             FROM kept GROUP BY volunteer_id)
          SELECT coalesce(json_agg(json_build_object(
                     'id', v.id, 'name', v.display_name, 'group_id', v.group_id,
                     'last', CASE WHEN p.volunteer_id IS NULL THEN NULL ELSE json_build_object(
@@ -243,6 +254,8 @@ pub async fn snapshot(
     )
     .bind(&members)
     .bind(state.config.live_track_minutes as i32)
+    .bind(SNAPSHOT_FULL_S)
+    .bind(SNAPSHOT_STEP_S)
     .fetch_one(&mut *conn)
     .await?;
     let message = json!({

@@ -2,7 +2,7 @@
 //! dispatcher is told when a volunteer opens the app or comes back; two instances on one
 //! database show each other's phones.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use sweep::auth::Role;
 
@@ -176,4 +176,36 @@ async fn a_stalled_console_never_holds_up_the_phones_and_gets_a_fresh_snapshot_w
     assert!(positions < 400, "it fell behind and skipped ahead ({positions} batches came)");
     let now = snapshot["volunteers"][0]["last"]["lat"].as_f64().unwrap();
     assert!((now - last_lat).abs() < 1e-9, "the snapshot has the newest position: {now} vs {last_lat}");
+}
+
+#[tokio::test]
+async fn a_snapshot_has_every_fix_of_the_last_ten_minutes_and_one_per_half_minute_before() {
+    let app = spawn_app().await;
+    let (member, token) = volunteer_with_device(&app, "walker").await;
+    let (_, operation, _, coordinator) = case_with_operation(&app).await;
+    join(&app, &coordinator, &operation, member, None).await;
+    let (mut phone, _) = Phone::hello(&app.url, &token).await;
+    // 50 minutes of a walk, a fix every 5 s.
+    let now = Utc::now();
+    let sent: Vec<DateTime<Utc>> = (0..600).rev().map(|i| now - Duration::seconds(i * 5 + 2)).collect();
+    for (n, part) in sent.chunks(300).enumerate() {
+        let fixes = part.iter().map(|at| fix(*at, 56.1, 36.8)).collect();
+        assert_eq!(phone.batch(n as u64 + 1, fixes).await["type"], "ack");
+    }
+    app.create_user("watcher", Role::Coordinator).await;
+    let mut console = app.live(&app.session_cookie("watcher").await).await;
+    console.send(json!({"type": "map.watch", "operation_id": operation})).await;
+    let snapshot = console.next_of("map.snapshot").await;
+    let track: Vec<f64> =
+        snapshot["volunteers"][0]["track"].as_array().unwrap().iter().map(|f| f[2].as_f64().unwrap()).collect();
+    let cut = (now - Duration::seconds(600)).timestamp() as f64;
+    let (older, recent): (Vec<f64>, Vec<f64>) = track.iter().partition(|t| **t <= cut);
+    let sent_recent = sent.iter().filter(|at| at.timestamp() as f64 > cut).count();
+    assert!(recent.len().abs_diff(sent_recent) <= 1, "every recent fix: {} of {sent_recent}", recent.len());
+    // 40 minutes before that: about one fix per 30 s (80), each a fix that was sent.
+    assert!((78..=82).contains(&older.len()), "{} older fixes", older.len());
+    assert!(older.windows(2).all(|w| w[1] - w[0] >= 25.0), "one per half minute: {older:?}");
+    let sent_times: Vec<f64> = sent.iter().map(|at| at.timestamp_micros() as f64 / 1e6).collect();
+    assert!(track.iter().all(|t| sent_times.iter().any(|s| (s - t).abs() < 0.01)), "only fixes that were sent");
+    assert!(track.windows(2).all(|w| w[0] < w[1]), "oldest first");
 }
