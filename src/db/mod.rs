@@ -98,7 +98,9 @@ impl Database {
 pub async fn connect(options: PgConnectOptions) -> anyhow::Result<PgPool> {
     // Dates cast from timestamps (statistics by day, case numbers by year) are UTC days,
     // whatever time zone the database server was set up with.
-    let options = options.options([("timezone", "UTC")]);
+    // JIT compilation pays off for long analytical queries, not ours: measured on the live map's
+    // snapshot of 500 volunteers, it spent 420 ms compiling a query that runs in 300 ms.
+    let options = options.options([("timezone", "UTC"), ("jit", "off")]);
     // One plain connection first: a pool that cannot connect only says it timed out, while
     // this says why (refused, unknown host, wrong password).
     use sqlx::Connection;

@@ -231,10 +231,18 @@ pub async fn snapshot(
                     LEFT JOIN operation_members m ON m.volunteer_id = u.id AND m.left_at IS NULL
                     WHERE u.id = ANY($1)),
          points AS (
-             SELECT c.volunteer_id, ST_M(d.geom) AS t, ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat,
-                    c.accuracy[coalesce(d.path[1], 1)] AS accuracy
-             FROM track_chunks c, ST_DumpPoints(c.fixes) d
-             WHERE c.volunteer_id = ANY($1) AND c.last_at > now() - make_interval(mins => $2)),
+             -- Chunks older than the full-track time give every few fixes (about one per step),
+             -- not each: `kept` then keeps one per step.
+             SELECT c.volunteer_id, ST_M(p.geom) AS t, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+                    c.accuracy[i] AS accuracy
+             FROM track_chunks c,
+                  LATERAL generate_series(1, c.fix_count,
+                      CASE WHEN c.last_at > now() - make_interval(secs => $3) OR c.fix_count < 3 THEN 1
+                           ELSE greatest(1, floor($4 * (c.fix_count - 1)
+                                                  / greatest(extract(epoch FROM c.last_at - c.first_at), 1)))::int
+                      END) AS i,
+                  LATERAL (SELECT CASE WHEN c.fix_count = 1 THEN c.fixes ELSE ST_PointN(c.fixes, i) END AS geom) p
+             WHERE c.volunteer_id IN (SELECT unnest($1::uuid[])) AND c.last_at > now() - make_interval(mins => $2)),
          kept AS (
              SELECT DISTINCT ON (volunteer_id, CASE WHEN t > extract(epoch FROM now()) - $3 THEN t ELSE floor(t / $4) END) *
              FROM points WHERE t > extract(epoch FROM now() - make_interval(mins => $2))

@@ -183,3 +183,92 @@ impl Sender {
         }
     }
 }
+
+#[tokio::test]
+async fn postgres_restarted_while_many_phones_send_and_a_console_watches_loses_nothing_and_all_resume() {
+    const PHONES: usize = 8;
+    const BATCHES: u64 = 60;
+    let (cluster, dir) = own_cluster().await;
+    cluster.bootstrap().await.unwrap();
+    let owner = sweep::db::connect(cluster.connect_options(embedded::APP_DATABASE, embedded::SUPERUSER)).await.unwrap();
+    sweep::db::prepare(&owner, Some(embedded::APP_ROLE)).await.unwrap();
+    owner.close().await;
+    let url = cluster.url(embedded::APP_DATABASE, embedded::APP_ROLE);
+    let app = spawn_app_with(move |c| c.database_url = Some(url)).await;
+    app.create_user("watcher", sweep::auth::Role::Dispatcher).await;
+    let mut console = app.live(&app.session_cookie("watcher").await).await;
+    console.send(json!({"type": "map.watch", "operation_id": null})).await;
+    console.next_of("map.snapshot").await;
+
+    // Every phone sends batch after batch, as the app does: each until it is acknowledged.
+    let ws_url = format!("{}/mobile/v1/ws", app.url.replace("http://", "ws://"));
+    let t0 = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut phones = Vec::new();
+    for n in 0..PHONES {
+        let (volunteer, token) = crate::tracking::volunteer_with_device(&app, &format!("steady-{n}")).await;
+        let (ws_url, progress) = (ws_url.clone(), progress.clone());
+        phones.push(tokio::spawn(async move {
+            let mut phone = Sender { url: ws_url, token, socket: None, refused: 0, reconnects: 0 };
+            for seq in 1..=BATCHES {
+                let at = t0 + chrono::Duration::seconds(seq as i64);
+                let batch = json!({"type": "positions", "seq": seq,
+                                   "fixes": [fix(at, 56.0 + n as f64 * 1e-3 + seq as f64 * 1e-5, 37.0)]});
+                phone.until_acked(batch, seq).await;
+                progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            (volunteer, phone.refused)
+        }));
+    }
+    // Mid-way, PostgreSQL goes away for a few seconds.
+    while progress.load(std::sync::atomic::Ordering::Relaxed) < (PHONES as u64 * BATCHES) / 4 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cluster_dir = dir.clone();
+    tokio::task::spawn_blocking(move || cluster.stop().unwrap()).await.unwrap();
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(app.at("/readyz")).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    let during = progress.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(progress.load(std::sync::atomic::Ordering::Relaxed), during, "nothing is acknowledged while it is away");
+    let restarted = tokio::task::spawn_blocking(move || {
+        let bin = PathBuf::from(std::env::var("SWEEP_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()));
+        EmbeddedCluster::start(&cluster_dir, &bin).unwrap()
+    })
+    .await
+    .unwrap();
+
+    // Every phone gets through the rest by itself, and the console sees positions again.
+    let mut refused = 0;
+    for phone in phones {
+        let (_, refusals) =
+            tokio::time::timeout(Duration::from_secs(120), phone).await.expect("all phones finish").unwrap();
+        refused += refusals;
+    }
+    assert!(refused > 0, "the phones were told to send again during the outage");
+    assert_eq!(http.get(app.at("/readyz")).send().await.unwrap().status(), StatusCode::OK);
+    let after: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT u.login, count(*), count(DISTINCT c.seq) FROM track_chunks c JOIN users u ON u.id = c.volunteer_id
+         GROUP BY u.login ORDER BY u.login",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(after.len(), PHONES);
+    for (login, rows, distinct) in after {
+        assert_eq!((rows, distinct), (BATCHES as i64, BATCHES as i64), "{login}: every batch stored, once");
+    }
+    let mut seen = false;
+    for _ in 0..(PHONES as u64 * BATCHES) {
+        let message = console.next_message().await;
+        if message["type"] == "map.positions"
+            && message["fixes"][0][2].as_f64().unwrap() >= (t0.timestamp() + BATCHES as i64 - 1) as f64
+        {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "the console got the phones' last batches after the restart");
+    drop(restarted);
+}
