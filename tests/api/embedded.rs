@@ -262,9 +262,9 @@ async fn after_a_kill_9_the_next_server_adopts_the_running_cluster_and_stops_it_
     cleanup(&data_dir);
 }
 
-#[tokio::test]
-async fn the_ingest_benchmark_runs_and_prints_its_figures_beside_its_baselines() {
-    // A smoke run (a few phones for a second): the figures themselves are in docs/performance.md.
+/// Runs `sweep bench <args>` on a fresh database (a smoke run: the figures themselves are in
+/// docs/performance.md) and returns what it printed.
+async fn bench(args: &[&str]) -> String {
     let db_name = crate::helpers::fresh_database().await;
     let cluster = &crate::helpers::cluster().cluster;
     let url = cluster.url(&db_name, sweep::db::embedded::APP_ROLE);
@@ -280,25 +280,39 @@ async fn the_ingest_benchmark_runs_and_prints_its_figures_beside_its_baselines()
         .await
         .unwrap();
     let output = Command::new(SWEEP)
-        .args([
-            "--database-url",
-            &url,
-            "--log-level",
-            "warn",
-            "bench",
-            "ingest",
-            "--phones",
-            "5",
-            "--seconds",
-            "1",
-            "--insert-rows",
-            "200",
-        ])
+        .args(["--database-url", &url, "--log-level", "error", "bench"])
+        .args(args)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+#[tokio::test]
+async fn the_ingest_benchmark_runs_and_prints_its_figures_beside_its_baselines() {
+    let stdout = bench(&["ingest", "--phones", "5", "--seconds", "1", "--insert-rows", "200"]).await;
     for line in ["fixes/s", "one INSERT per fix", "COPY", "resident memory"] {
         assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
     }
+}
+
+#[tokio::test]
+async fn the_latency_benchmark_runs_and_prints_its_figures_beside_its_baselines() {
+    let stdout = bench(&["latency", "--phones", "5", "--consoles", "2", "--seconds", "1"]).await;
+    for line in ["phone → console", "acknowledgement", "polling the database", "p99", "resident memory"] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+}
+
+#[tokio::test]
+async fn the_coverage_benchmark_runs_and_prints_its_figures_beside_its_baselines() {
+    let args =
+        ["--squares", "16", "--volunteers", "3", "--hours", "0.2", "--rounds", "2", "--baseline-timeout-s", "60"];
+    let stdout = bench(&[&["coverage"][..], &args].concat()).await;
+    for line in ["full recompute", "union of buffered whole tracks", "incremental", "console start", "export"] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+    // The small operation's baseline finishes, and its coverage equals Sweep's.
+    assert!(stdout.contains("(0 squares differ by more than 0.01)"), "{stdout}");
 }

@@ -31,8 +31,8 @@ async fn own_cluster() -> (EmbeddedCluster, PathBuf) {
     .unwrap()
 }
 
-#[tokio::test]
-async fn postgres_restarted_under_load_loses_nothing_acknowledged_and_ingestion_resumes_by_itself() {
+/// A server on a migrated database of a cluster of the test's own.
+async fn app_on_own_cluster() -> (crate::helpers::TestApp, EmbeddedCluster, PathBuf) {
     let (cluster, dir) = own_cluster().await;
     cluster.bootstrap().await.unwrap();
     let owner = sweep::db::connect(cluster.connect_options(embedded::APP_DATABASE, embedded::SUPERUSER)).await.unwrap();
@@ -40,6 +40,22 @@ async fn postgres_restarted_under_load_loses_nothing_acknowledged_and_ingestion_
     owner.close().await;
     let url = cluster.url(embedded::APP_DATABASE, embedded::APP_ROLE);
     let app = spawn_app_with(move |c| c.database_url = Some(url)).await;
+    (app, cluster, dir)
+}
+
+/// Starts the stopped cluster in `dir` again.
+async fn start_again(dir: PathBuf) -> EmbeddedCluster {
+    tokio::task::spawn_blocking(move || {
+        let bin = PathBuf::from(std::env::var("SWEEP_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()));
+        EmbeddedCluster::start(&dir, &bin).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn postgres_restarted_under_load_loses_nothing_acknowledged_and_ingestion_resumes_by_itself() {
+    let (app, cluster, dir) = app_on_own_cluster().await;
     let (_, token) = crate::tracking::volunteer_with_device(&app, "steady").await;
     let http = reqwest::Client::new();
     assert_eq!(http.get(app.at("/readyz")).send().await.unwrap().status(), StatusCode::OK);
@@ -71,12 +87,7 @@ async fn postgres_restarted_under_load_loses_nothing_acknowledged_and_ingestion_
     assert_eq!(reply["type"], "error", "{reply}");
     assert_eq!(reply["code"], "storage_unavailable", "{reply}");
     // PostgreSQL comes back; the phone's retries get through without anyone restarting Sweep.
-    let restarted = tokio::task::spawn_blocking(move || {
-        let bin = PathBuf::from(std::env::var("SWEEP_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()));
-        EmbeddedCluster::start(&cluster_dir, &bin).unwrap()
-    })
-    .await
-    .unwrap();
+    let restarted = start_again(cluster_dir).await;
     phone.until_acked(batch(seq), seq).await;
     acked.insert(seq);
     for _ in 0..10 {
@@ -188,13 +199,7 @@ impl Sender {
 async fn postgres_restarted_while_many_phones_send_and_a_console_watches_loses_nothing_and_all_resume() {
     const PHONES: usize = 8;
     const BATCHES: u64 = 60;
-    let (cluster, dir) = own_cluster().await;
-    cluster.bootstrap().await.unwrap();
-    let owner = sweep::db::connect(cluster.connect_options(embedded::APP_DATABASE, embedded::SUPERUSER)).await.unwrap();
-    sweep::db::prepare(&owner, Some(embedded::APP_ROLE)).await.unwrap();
-    owner.close().await;
-    let url = cluster.url(embedded::APP_DATABASE, embedded::APP_ROLE);
-    let app = spawn_app_with(move |c| c.database_url = Some(url)).await;
+    let (app, cluster, dir) = app_on_own_cluster().await;
     app.create_user("watcher", sweep::auth::Role::Dispatcher).await;
     let mut console = app.live(&app.session_cookie("watcher").await).await;
     console.send(json!({"type": "map.watch", "operation_id": null})).await;
@@ -232,12 +237,7 @@ async fn postgres_restarted_while_many_phones_send_and_a_console_watches_loses_n
     let during = progress.load(std::sync::atomic::Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(progress.load(std::sync::atomic::Ordering::Relaxed), during, "nothing is acknowledged while it is away");
-    let restarted = tokio::task::spawn_blocking(move || {
-        let bin = PathBuf::from(std::env::var("SWEEP_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()));
-        EmbeddedCluster::start(&cluster_dir, &bin).unwrap()
-    })
-    .await
-    .unwrap();
+    let restarted = start_again(cluster_dir).await;
 
     // Every phone gets through the rest by itself, and the console sees positions again.
     let mut refused = 0;
