@@ -17,11 +17,6 @@ use crate::tracking::{fix, start_server_with, Phone};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Thousands of sockets in this process need more than 1024 descriptors.
-fn raise_file_limit() {
-    sweep::cli::raise_file_limit();
-}
-
 /// `count` approved volunteers with a device each, written straight into the database (the API
 /// path is tested elsewhere; here only their number matters). Returns (volunteer, device token).
 async fn volunteers(app: &TestApp, count: usize) -> Vec<(Uuid, String)> {
@@ -83,7 +78,8 @@ fn ws_url(http: &str) -> String {
 
 #[tokio::test]
 async fn a_server_killed_while_many_phones_stream_loses_no_acknowledged_fix_and_stores_none_twice() {
-    raise_file_limit();
+    // Thousands of sockets in this process need more than 1024 descriptors.
+    sweep::cli::raise_file_limit();
     let phones: usize = std::env::var("SWEEP_LOAD_PHONES").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     const BATCHES: u64 = 30;
     let app = spawn_app().await;
@@ -187,7 +183,8 @@ async fn a_server_killed_while_many_phones_stream_loses_no_acknowledged_fix_and_
 
 #[tokio::test]
 async fn two_thousand_phones_connecting_at_once_are_all_served_and_again_after_a_restart() {
-    raise_file_limit();
+    // Thousands of sockets in this process need more than 1024 descriptors.
+    sweep::cli::raise_file_limit();
     const PHONES: usize = 2000;
     let app = spawn_app().await;
     let volunteers = volunteers(&app, PHONES).await;
