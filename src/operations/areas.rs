@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -244,7 +245,7 @@ pub async fn squares(
     auth: Authorized<ReadOperationalMap>,
     Path(operation): Path<Uuid>,
     Query(query): Query<SquaresQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
     let language = match query.language.as_deref() {
         None => auth.principal.language.clone(),
         Some(language @ ("ru" | "en")) => language.to_string(),
@@ -258,7 +259,9 @@ pub async fn squares(
     if !exists {
         return Err(ApiError::not_found("operation"));
     }
-    Ok(Json(grid::squares(&mut conn, operation, &language).await?))
+    let squares = grid::squares(&mut conn, operation, &language).await?;
+    let body = serde_json::to_string(&squares).map_err(|error| ApiError::internal(error.into()))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// What a full recompute found.

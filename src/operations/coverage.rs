@@ -119,51 +119,53 @@ pieces AS MATERIALIZED (
     )
 }
 
-/// Adds the pieces' track lengths to their squares' sorties (`add`), or writes them afresh.
-fn sorties_sql(pieces: &str, add: bool) -> String {
-    let conflict = if add {
-        "ON CONFLICT (cell_id, sortie) DO UPDATE SET length_m = square_sorties.length_m + EXCLUDED.length_m,
-             first_at = least(square_sorties.first_at, EXCLUDED.first_at),
-             last_at = greatest(square_sorties.last_at, EXCLUDED.last_at)"
-    } else {
-        ""
-    };
+/// Adds the pieces' track lengths to their squares' sorties and their swept strips to their
+/// squares' swept areas, in one statement (the pieces are found once). The strips are buffered a
+/// run of consecutive segments at a time, not a segment at a time: uniting a square's hundreds
+/// of segment buffers took most of a recompute (docs/performance.md, 3). Where a run is cut (at
+/// a batch's end, when applied incrementally) its ends are round caps where the whole run has a
+/// round join: the swept areas differ by well under a square metre.
+fn apply_sql(pieces: &str) -> String {
     format!(
         "WITH {pieces},
          inside AS (
              SELECT cell_id, group_id, task_id, CASE WHEN group_id IS NULL THEN volunteer_id END AS alone, w, t0, t1,
                     ST_Length(ST_Intersection(line_utm, geom_utm)) AS length_m
-             FROM pieces)
-         INSERT INTO square_sorties (cell_id, sortie, group_id, volunteer_id, length_m, sweep_width_m, first_at, last_at)
-         SELECT cell_id, coalesce('task:' || task_id::text, 'group:' || group_id::text, 'volunteer:' || alone::text),
-                group_id, alone, sum(length_m), min(w), to_timestamp(min(t0)), to_timestamp(max(t1))
-         FROM inside WHERE length_m > 0
-         GROUP BY cell_id, task_id, group_id, alone
-         {conflict}"
-    )
-}
-
-/// Unites the pieces' swept strips with their squares' (`add`), or writes them afresh.
-fn swept_sql(pieces: &str, add: bool) -> String {
-    let conflict = if add {
-        "ON CONFLICT (cell_id) DO UPDATE
-             SET swept = ST_CollectionExtract(ST_Union(square_coverage.swept, EXCLUDED.swept), 3),
-                 geometric = least(ST_Area(ST_CollectionExtract(ST_Union(square_coverage.swept, EXCLUDED.swept), 3))
-                                   / (SELECT area_m2 FROM grid_cells WHERE id = EXCLUDED.cell_id), 1),
-                 updated_at = now()"
-    } else {
-        ""
-    };
-    format!(
-        "WITH {pieces},
-         near AS (SELECT * FROM pieces WHERE ST_DWithin(line_utm, geom_utm, w / 2)),
-         strips AS (SELECT cell_id, ST_Union(ST_Buffer(line_utm, w / 2)) AS strips FROM near GROUP BY cell_id)
+             FROM pieces),
+         sorties AS (
+             INSERT INTO square_sorties (cell_id, sortie, group_id, volunteer_id, length_m, sweep_width_m, first_at, last_at)
+             SELECT cell_id, coalesce('task:' || task_id::text, 'group:' || group_id::text, 'volunteer:' || alone::text),
+                    group_id, alone, sum(length_m), min(w), to_timestamp(min(t0)), to_timestamp(max(t1))
+             FROM inside WHERE length_m > 0
+             GROUP BY cell_id, task_id, group_id, alone
+             ON CONFLICT (cell_id, sortie) DO UPDATE SET length_m = square_sorties.length_m + EXCLUDED.length_m,
+                 first_at = least(square_sorties.first_at, EXCLUDED.first_at),
+                 last_at = greatest(square_sorties.last_at, EXCLUDED.last_at)),
+         near AS (
+             SELECT cell_id, volunteer_id, w, t0, t1, line_utm,
+                    lag(t1) OVER (PARTITION BY cell_id, volunteer_id, w ORDER BY t0) AS prev_t1
+             FROM pieces WHERE ST_DWithin(line_utm, geom_utm, w / 2)),
+         runs AS (
+             SELECT cell_id, volunteer_id, w, t0, line_utm,
+                    count(*) FILTER (WHERE prev_t1 IS DISTINCT FROM t0)
+                        OVER (PARTITION BY cell_id, volunteer_id, w ORDER BY t0) AS run
+             FROM near),
+         strips AS (
+             SELECT cell_id, ST_Union(strip) AS strips
+             FROM (SELECT cell_id, ST_Buffer(ST_MakeLine(array_agg(line_utm ORDER BY t0)), w / 2) AS strip
+                   FROM runs GROUP BY cell_id, volunteer_id, w, run) r
+             GROUP BY cell_id),
+         swept AS (
+             SELECT s.cell_id, c.area_m2, sc.swept AS before,
+                    ST_CollectionExtract(ST_Intersection(s.strips, c.geom_utm), 3) AS added
+             FROM strips s JOIN grid_cells c ON c.id = s.cell_id LEFT JOIN square_coverage sc ON sc.cell_id = s.cell_id)
          INSERT INTO square_coverage (cell_id, swept, geometric)
-         SELECT s.cell_id, x.swept, least(ST_Area(x.swept) / c.area_m2, 1)
-         FROM strips s JOIN grid_cells c ON c.id = s.cell_id,
-              LATERAL (SELECT ST_CollectionExtract(ST_Intersection(s.strips, c.geom_utm), 3) AS swept) x
-         WHERE NOT ST_IsEmpty(x.swept)
-         {conflict}"
+         SELECT x.cell_id, u.swept, least(ST_Area(u.swept) / x.area_m2, 1)
+         FROM swept x,
+              LATERAL (SELECT CASE WHEN x.before IS NULL THEN x.added
+                                   ELSE ST_CollectionExtract(ST_Union(x.before, x.added), 3) END AS swept) u
+         WHERE NOT ST_IsEmpty(x.added)
+         ON CONFLICT (cell_id) DO UPDATE SET swept = EXCLUDED.swept, geometric = EXCLUDED.geometric, updated_at = now()"
     )
 }
 
@@ -192,9 +194,7 @@ pub async fn recompute(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result
         .bind(operation)
         .execute(&mut *conn)
         .await?;
-    let pieces = pieces(ALL_FIXES);
-    sqlx::query(&sorties_sql(&pieces, false)).bind(operation).execute(&mut *conn).await?;
-    sqlx::query(&swept_sql(&pieces, false)).bind(operation).execute(&mut *conn).await?;
+    sqlx::query(&apply_sql(&pieces(ALL_FIXES))).bind(operation).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -240,9 +240,7 @@ async fn apply(conn: &mut PgConnection, operation: Uuid, chunks: &[i64]) -> sqlx
     if bridged {
         return recompute(conn, operation).await;
     }
-    let pieces = pieces(CHUNK_FIXES);
-    sqlx::query(&sorties_sql(&pieces, true)).bind(operation).bind(chunks).execute(&mut *conn).await?;
-    sqlx::query(&swept_sql(&pieces, true)).bind(operation).bind(chunks).execute(&mut *conn).await?;
+    sqlx::query(&apply_sql(&pieces(CHUNK_FIXES))).bind(operation).bind(chunks).execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -96,6 +96,7 @@ pub async fn export(
     .fetch_all(&mut *conn)
     .await?;
     let squares = super::grid::squares(&mut conn, operation, &language).await?;
+    let squares = serde_json::to_value(&squares).map_err(|error| ApiError::internal(error.into()))?;
     let scope = "SELECT volunteer_id, joined_at AS since, coalesce(left_at, 'infinity') AS until
                  FROM operation_members WHERE operation_id = $1";
     let far = chrono::Utc::now() + chrono::Duration::days(1);

@@ -102,7 +102,7 @@ async fn snapshot(
     }
     .await;
     match loaded {
-        Ok(Some((watch, message))) => send_json(socket, &message).await.then_some(Some(watch)),
+        Ok(Some((watch, message))) => socket.send(Message::Text(message.into())).await.is_ok().then_some(Some(watch)),
         Ok(None) => {
             let refusal = json!({ "type": "error", "error": "not_found", "message": "there is no such operation" });
             send_json(socket, &refusal).await.then_some(None)

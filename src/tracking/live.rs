@@ -4,11 +4,12 @@
 //! track. Dispatchers are told when a volunteer opens the phone app or comes back after being
 //! offline.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use mobile_api::Fix;
+use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -210,12 +211,70 @@ const SNAPSHOT_FULL_S: f64 = 600.0;
 /// every 5 s would be 18 MB; thinned, the console opens in a fraction of a second.
 const SNAPSHOT_STEP_S: f64 = 30.0;
 
-/// The snapshot a console gets when it starts watching (or falls behind): `map.snapshot`.
+/// A fix of a snapshot's track: `[lon, lat, unix seconds, accuracy or null]`.
+type TrackFix = (f64, f64, f64, Option<f32>);
+
+/// A volunteer on the live map's snapshot.
+#[derive(Serialize)]
+struct Shown {
+    id: Uuid,
+    name: String,
+    group_id: Option<Uuid>,
+    last: Option<Value>,
+    /// Oldest first.
+    track: Vec<TrackFix>,
+}
+
+/// One volunteer's recent track for a snapshot, from their chunks' fixes (any order): the fixes
+/// after `from`, every one after `full_from`, before it the latest of each `step` seconds.
+fn thinned(mut fixes: Vec<TrackFix>, from: f64, full_from: f64, step: f64) -> Vec<TrackFix> {
+    fixes.retain(|f| f.2 > from);
+    fixes.sort_by(|a, b| a.2.total_cmp(&b.2));
+    let bucket = |t: f64| if t > full_from { t } else { (t / step).floor() };
+    let mut kept: Vec<TrackFix> = Vec::with_capacity(fixes.len());
+    for fix in fixes {
+        match kept.last_mut() {
+            // The same bucket (or the same moment): the later fix stands for it.
+            Some(last) if bucket(last.2) == bucket(fix.2) => *last = fix,
+            _ => kept.push(fix),
+        }
+    }
+    for fix in &mut kept {
+        fix.0 = (fix.0 * 1e7).round() / 1e7;
+        fix.1 = (fix.1 * 1e7).round() / 1e7;
+        fix.2 = (fix.2 * 1e3).round() / 1e3;
+    }
+    kept
+}
+
+/// The snapshot a console gets when it starts watching (or falls behind): `map.snapshot`,
+/// serialised. The chunks are read whole and thinned here: unpacking them fix by fix in PostGIS
+/// took most of the time of a large operation's snapshot (docs/performance.md, 5).
 pub async fn snapshot(
     conn: &mut PgConnection,
     state: &AppState,
     operation: Option<Uuid>,
-) -> sqlx::Result<(Watch, Value)> {
+) -> sqlx::Result<(Watch, String)> {
+    #[derive(sqlx::FromRow)]
+    struct Member {
+        id: Uuid,
+        name: String,
+        group_id: Option<Uuid>,
+        at: Option<DateTime<Utc>>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        accuracy: Option<f32>,
+        speed: Option<f32>,
+        heading: Option<f32>,
+        battery: Option<f32>,
+        source: Option<String>,
+    }
+    #[derive(sqlx::FromRow)]
+    struct Chunk {
+        volunteer_id: Uuid,
+        fixes: Vec<u8>,
+        accuracy: Vec<Option<f32>>,
+    }
     let members: Vec<Uuid> = match operation {
         Some(id) => crate::operations::operation::member_ids(&mut *conn, id).await?,
         None => {
@@ -226,54 +285,75 @@ pub async fn snapshot(
             .await?
         }
     };
-    let volunteers: Value = sqlx::query_scalar(
-        "WITH v AS (SELECT u.id, u.display_name, m.group_id FROM users u
-                    LEFT JOIN operation_members m ON m.volunteer_id = u.id AND m.left_at IS NULL
-                    WHERE u.id = ANY($1)),
-         points AS (
-             -- Chunks older than the full-track time give every few fixes (about one per step),
-             -- not each: `kept` then keeps one per step.
-             SELECT c.volunteer_id, ST_M(p.geom) AS t, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
-                    c.accuracy[i] AS accuracy
-             FROM track_chunks c,
-                  LATERAL generate_series(1, c.fix_count,
-                      CASE WHEN c.last_at > now() - make_interval(secs => $3) OR c.fix_count < 3 THEN 1
-                           ELSE greatest(1, floor($4 * (c.fix_count - 1)
-                                                  / greatest(extract(epoch FROM c.last_at - c.first_at), 1)))::int
-                      END) AS i,
-                  LATERAL (SELECT CASE WHEN c.fix_count = 1 THEN c.fixes ELSE ST_PointN(c.fixes, i) END AS geom) p
-             WHERE c.volunteer_id IN (SELECT unnest($1::uuid[])) AND c.last_at > now() - make_interval(mins => $2)),
-         kept AS (
-             SELECT DISTINCT ON (volunteer_id, CASE WHEN t > extract(epoch FROM now()) - $3 THEN t ELSE floor(t / $4) END) *
-             FROM points WHERE t > extract(epoch FROM now() - make_interval(mins => $2))
-             ORDER BY volunteer_id, CASE WHEN t > extract(epoch FROM now()) - $3 THEN t ELSE floor(t / $4) END, t DESC),
-         tracks AS (
-             SELECT volunteer_id,
-                    json_agg(json_build_array(round(lon::numeric, 7), round(lat::numeric, 7), round(t::numeric, 3), accuracy)
-                             ORDER BY t) AS track
-             FROM kept GROUP BY volunteer_id)
-         SELECT coalesce(json_agg(json_build_object(
-                    'id', v.id, 'name', v.display_name, 'group_id', v.group_id,
-                    'last', CASE WHEN p.volunteer_id IS NULL THEN NULL ELSE json_build_object(
-                        'at', p.at, 'lat', ST_Y(p.point), 'lon', ST_X(p.point), 'accuracy', p.accuracy, 'speed', p.speed,
-                        'heading', p.heading, 'battery', p.battery, 'source', p.source) END,
-                    'track', coalesce(t.track, '[]'::json)) ORDER BY v.display_name), '[]'::json)::jsonb
-         FROM v LEFT JOIN last_positions p ON p.volunteer_id = v.id LEFT JOIN tracks t ON t.volunteer_id = v.id",
+    let shown: Vec<Member> = sqlx::query_as(
+        "SELECT u.id, u.display_name AS name, m.group_id, p.at, ST_Y(p.point) AS lat, ST_X(p.point) AS lon,
+                p.accuracy, p.speed, p.heading, p.battery, p.source
+         FROM users u
+         LEFT JOIN operation_members m ON m.volunteer_id = u.id AND m.left_at IS NULL
+         LEFT JOIN last_positions p ON p.volunteer_id = u.id
+         WHERE u.id = ANY($1) ORDER BY u.display_name",
     )
     .bind(&members)
-    .bind(state.config.live_track_minutes as i32)
-    .bind(SNAPSHOT_FULL_S)
-    .bind(SNAPSHOT_STEP_S)
-    .fetch_one(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let message = json!({
-        "type": "map.snapshot",
-        "operation_id": operation,
-        "server_time": Utc::now(),
-        "stale_after_s": state.config.stale_after_s,
-        "offline_after_s": state.config.offline_after_s,
-        "track_minutes": state.config.live_track_minutes,
-        "volunteers": volunteers,
-    });
+    let now = Utc::now();
+    let from = now - chrono::Duration::minutes(state.config.live_track_minutes.into());
+    let chunks: Vec<Chunk> = sqlx::query_as(
+        "SELECT volunteer_id, ST_AsBinary(fixes) AS fixes, accuracy FROM track_chunks
+         WHERE volunteer_id IN (SELECT unnest($1::uuid[])) AND last_at > $2",
+    )
+    .bind(&members)
+    .bind(from)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut fixes: HashMap<Uuid, Vec<TrackFix>> = HashMap::new();
+    for chunk in chunks {
+        let vertices = match super::wkb::vertices(&chunk.fixes) {
+            Ok(vertices) => vertices,
+            Err(error) => {
+                tracing::warn!(error, volunteer = %chunk.volunteer_id, "live map: a stored chunk could not be read");
+                continue;
+            }
+        };
+        let track = fixes.entry(chunk.volunteer_id).or_default();
+        for (i, [lon, lat, t]) in vertices.into_iter().enumerate() {
+            track.push((lon, lat, t, chunk.accuracy.get(i).copied().flatten()));
+        }
+    }
+    let seconds = |at: DateTime<Utc>| at.timestamp_micros() as f64 / 1e6;
+    let (from, full_from) = (seconds(from), seconds(now) - SNAPSHOT_FULL_S);
+    let volunteers: Vec<Shown> = shown
+        .into_iter()
+        .map(|m| Shown {
+            last: m.at.map(|at| {
+                json!({ "at": at, "lat": m.lat, "lon": m.lon, "accuracy": m.accuracy, "speed": m.speed,
+                        "heading": m.heading, "battery": m.battery, "source": m.source })
+            }),
+            track: thinned(fixes.remove(&m.id).unwrap_or_default(), from, full_from, SNAPSHOT_STEP_S),
+            id: m.id,
+            name: m.name,
+            group_id: m.group_id,
+        })
+        .collect();
+    #[derive(Serialize)]
+    struct Snapshot<'a> {
+        r#type: &'static str,
+        operation_id: Option<Uuid>,
+        server_time: DateTime<Utc>,
+        stale_after_s: u32,
+        offline_after_s: u32,
+        track_minutes: u32,
+        volunteers: &'a [Shown],
+    }
+    let message = Snapshot {
+        r#type: "map.snapshot",
+        operation_id: operation,
+        server_time: now,
+        stale_after_s: state.config.stale_after_s,
+        offline_after_s: state.config.offline_after_s,
+        track_minutes: state.config.live_track_minutes,
+        volunteers: &volunteers,
+    };
+    let message = serde_json::to_string(&message).expect("a snapshot serialises");
     Ok((Watch { operation, members: members.into_iter().collect() }, message))
 }

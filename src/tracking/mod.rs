@@ -14,6 +14,7 @@ pub mod policy;
 pub mod setup;
 pub mod store;
 pub mod trackers;
+pub mod wkb;
 pub mod writer;
 
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use chrono::Utc;
@@ -53,11 +53,12 @@ fn error(code: &str, message: impl Into<String>, seq: Option<u64>, fatal: bool) 
     ServerMessage::Error(ProtocolError { code: code.into(), message: message.into(), seq, id: None, fatal })
 }
 
-/// The next text message, or `None` when the connection is over.
-async fn next_text(socket: &mut WebSocket) -> Option<Result<String, ProtocolError>> {
+/// The next text message (as received: a catching-up phone's batch is 60 KB, not copied), or
+/// `None` when the connection is over.
+async fn next_text(socket: &mut WebSocket) -> Option<Result<Utf8Bytes, ProtocolError>> {
     loop {
         match socket.recv().await? {
-            Ok(Message::Text(text)) => return Some(Ok(text.to_string())),
+            Ok(Message::Text(text)) => return Some(Ok(text)),
             Ok(Message::Binary(_)) => return Some(Err(refusal("invalid_message", "messages are JSON text frames"))),
             Ok(Message::Close(_)) | Err(_) => return None,
             Ok(_) => continue,
@@ -123,7 +124,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
             incoming = next_text(&mut socket) => incoming,
         };
         let Some(incoming) = incoming else { return };
-        let reply = match incoming.and_then(|text| parse(&text)) {
+        let reply = match incoming.and_then(|text| parse(text.as_str())) {
             Err(refusal) => Some(ServerMessage::Error(refusal)),
             Ok(ClientMessage::Hello(_)) => {
                 Some(error("already_authenticated", "this connection has said hello already", None, false))
@@ -349,7 +350,7 @@ async fn greet(state: &AppState, socket: &mut WebSocket) -> Option<DeviceOwner> 
             return None;
         }
     };
-    let hello: Hello = match first.and_then(|text| parse(&text)) {
+    let hello: Hello = match first.and_then(|text| parse(text.as_str())) {
         Ok(ClientMessage::Hello(hello)) => hello,
         Ok(_) => {
             send(
