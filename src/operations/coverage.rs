@@ -124,10 +124,12 @@ pieces AS MATERIALIZED (
 /// run of consecutive segments at a time, not a segment at a time: uniting a square's hundreds
 /// of segment buffers took most of a recompute (docs/performance.md, 3). Where a run is cut (at
 /// a batch's end, when applied incrementally) its ends are round caps where the whole run has a
-/// round join: the swept areas differ by well under a square metre.
-fn apply_sql(pieces: &str) -> String {
+/// round join: the swept areas differ by well under a square metre. `first`: a statement to run
+/// with it (a `WITH` clause's item and a comma), seeing the same rows.
+fn apply_sql(first: &str, pieces: &str) -> String {
     format!(
-        "WITH {pieces},
+        "WITH {first}
+         {pieces},
          inside AS (
              SELECT cell_id, group_id, task_id, CASE WHEN group_id IS NULL THEN volunteer_id END AS alone, w, t0, t1,
                     ST_Length(ST_Intersection(line_utm, geom_utm)) AS length_m
@@ -182,8 +184,6 @@ async fn lock(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<()> {
 /// after a change of sweep width or thresholds, and to check the incremental path.
 pub async fn recompute(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result<()> {
     lock(&mut *conn, operation).await?;
-    // What is queued is in the tracks read below: it must not be added a second time.
-    sqlx::query("DELETE FROM coverage_queue WHERE operation_id = $1").bind(operation).execute(&mut *conn).await?;
     let cells = "SELECT c.id FROM grid_cells c JOIN grids g ON g.id = c.grid_id JOIN search_areas a ON a.id = g.area_id
                  WHERE a.operation_id = $1";
     sqlx::query(&format!("DELETE FROM square_sorties WHERE cell_id IN ({cells})"))
@@ -194,7 +194,12 @@ pub async fn recompute(conn: &mut PgConnection, operation: Uuid) -> sqlx::Result
         .bind(operation)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(&apply_sql(&pieces(ALL_FIXES))).bind(operation).execute(&mut *conn).await?;
+    // What is queued is in the tracks read: it must not be added a second time. Its queue rows
+    // go in the same statement, which sees the same chunks: a chunk stored meanwhile is in
+    // neither and is applied from the queue later (deleted in a statement before, it was in
+    // the tracks but not deleted, and counted twice).
+    let dequeue = "dequeued AS (DELETE FROM coverage_queue WHERE operation_id = $1),";
+    sqlx::query(&apply_sql(dequeue, &pieces(ALL_FIXES))).bind(operation).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -240,14 +245,9 @@ async fn apply(conn: &mut PgConnection, operation: Uuid, chunks: &[i64]) -> sqlx
     if bridged {
         return recompute(conn, operation).await;
     }
-    sqlx::query(&apply_sql(&pieces(CHUNK_FIXES))).bind(operation).bind(chunks).execute(&mut *conn).await?;
+    sqlx::query(&apply_sql("", &pieces(CHUNK_FIXES))).bind(operation).bind(chunks).execute(&mut *conn).await?;
     Ok(())
 }
-
-/// Chunks applied in one transaction. Sets of many are supported by [`apply`], but a test run
-/// under load found the incremental coverage above a full recompute with them (not yet
-/// explained): one at a time until it is.
-const CHUNKS_AT_ONCE: i64 = 1;
 
 /// Applies queued chunks (at most `limit`), an operation's at a time: those queued for it are
 /// applied together in one transaction with the deletion of their queue rows. Returns the
@@ -262,7 +262,7 @@ pub async fn apply_queued(db: &sqlx::PgPool, limit: i64) -> sqlx::Result<Vec<Uui
              WHERE operation_id = (SELECT operation_id FROM coverage_queue ORDER BY queued_at, chunk_id LIMIT 1)
              ORDER BY queued_at, chunk_id LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
-        .bind(left.min(CHUNKS_AT_ONCE))
+        .bind(left)
         .fetch_all(&mut *tx)
         .await?;
         let Some((operation, _)) = next.first().copied() else { break };
