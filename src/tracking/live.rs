@@ -357,3 +357,24 @@ pub async fn snapshot(
     let message = serde_json::to_string(&message).expect("a snapshot serialises");
     Ok((Watch { operation, members: members.into_iter().collect() }, message))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_track_keeps_recent_fixes_and_the_latest_of_each_step_before() {
+        // Fixes every 10 s from t = 0 to 200, given out of order and one twice; the window starts
+        // after 15, every fix after 150, one per 60 s before.
+        let mut fixes: Vec<TrackFix> = (0..=20).rev().map(|i| (36.8, 56.1, f64::from(i) * 10.0, Some(5.0))).collect();
+        fixes.push((36.9, 56.2, 170.0, None));
+        let times: Vec<f64> = thinned(fixes, 15.0, 150.0, 60.0).iter().map(|f| f.2).collect();
+        assert_eq!(times, [50.0, 110.0, 150.0, 160.0, 170.0, 180.0, 190.0, 200.0]);
+    }
+
+    #[test]
+    fn a_snapshot_track_is_rounded_to_a_centimetre_and_a_millisecond() {
+        let track = thinned(vec![(36.812345678, 56.123456789, 1_790_000_000.123_45, None)], 0.0, 0.0, 30.0);
+        assert_eq!(track, [(36.8123457, 56.1234568, 1_790_000_000.123, None)]);
+    }
+}
