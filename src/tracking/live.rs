@@ -99,9 +99,7 @@ pub async fn publish_stored(state: &AppState, chunk_id: i64, back: bool) -> sqlx
         name: String,
         source: String,
         newest: bool,
-        lons: Vec<f64>,
-        lats: Vec<f64>,
-        times: Vec<f64>,
+        fixes: Vec<u8>,
         accuracy: Vec<Option<f32>>,
         speed: Vec<Option<f32>>,
         heading: Vec<Option<f32>>,
@@ -109,11 +107,7 @@ pub async fn publish_stored(state: &AppState, chunk_id: i64, back: bool) -> sqlx
     }
     let row: Option<ChunkRow> = sqlx::query_as(
         "SELECT c.volunteer_id, u.display_name AS name, c.source,
-                coalesce(p.at = c.last_at, false) AS newest,
-                array(SELECT ST_X(d.geom) FROM ST_DumpPoints(c.fixes) d ORDER BY d.path) AS lons,
-                array(SELECT ST_Y(d.geom) FROM ST_DumpPoints(c.fixes) d ORDER BY d.path) AS lats,
-                array(SELECT ST_M(d.geom) FROM ST_DumpPoints(c.fixes) d ORDER BY d.path) AS times,
-                c.accuracy, c.speed, c.heading, c.battery
+                coalesce(p.at = c.last_at, false) AS newest, ST_AsBinary(c.fixes) AS fixes, c.accuracy, c.speed, c.heading, c.battery
          FROM track_chunks c JOIN users u ON u.id = c.volunteer_id
          LEFT JOIN last_positions p ON p.volunteer_id = c.volunteer_id
          WHERE c.id = $1",
@@ -122,11 +116,20 @@ pub async fn publish_stored(state: &AppState, chunk_id: i64, back: bool) -> sqlx
     .fetch_optional(&state.db)
     .await?;
     let Some(row) = row else { return Ok(true) };
-    let fixes: Vec<Fix> = (0..row.times.len())
-        .map(|i| Fix {
-            time: DateTime::from_timestamp_micros((row.times[i] * 1e6).round() as i64).unwrap_or_default(),
-            lat: row.lats[i],
-            lon: row.lons[i],
+    let vertices = match super::wkb::vertices(&row.fixes) {
+        Ok(vertices) => vertices,
+        Err(error) => {
+            tracing::warn!(error, chunk = chunk_id, "live map: a stored chunk could not be read");
+            return Ok(true);
+        }
+    };
+    let fixes: Vec<Fix> = vertices
+        .into_iter()
+        .enumerate()
+        .map(|(i, [lon, lat, t])| Fix {
+            time: DateTime::from_timestamp_micros((t * 1e6).round() as i64).unwrap_or_default(),
+            lat,
+            lon,
             accuracy: row.accuracy.get(i).copied().flatten(),
             altitude: None,
             speed: row.speed.get(i).copied().flatten(),
@@ -325,9 +328,18 @@ pub async fn snapshot(
     let volunteers: Vec<Shown> = shown
         .into_iter()
         .map(|m| Shown {
-            last: m.at.map(|at| {
-                json!({ "at": at, "lat": m.lat, "lon": m.lon, "accuracy": m.accuracy, "speed": m.speed,
-                        "heading": m.heading, "battery": m.battery, "source": m.source })
+            last: m.at.map(|time| {
+                let fix = Fix {
+                    time,
+                    lat: m.lat.unwrap_or_default(),
+                    lon: m.lon.unwrap_or_default(),
+                    accuracy: m.accuracy,
+                    altitude: None,
+                    speed: m.speed,
+                    heading: m.heading,
+                    battery: m.battery,
+                };
+                last_json(&fix, m.source.as_deref().and_then(Source::from_name).unwrap_or(Source::App))
             }),
             track: thinned(fixes.remove(&m.id).unwrap_or_default(), from, full_from, SNAPSHOT_STEP_S),
             id: m.id,
